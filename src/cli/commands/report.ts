@@ -1,0 +1,74 @@
+import { defineCommand } from 'citty';
+import { GROUP_KEYS, UsageAggregator, parseDateBound, readLedger, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
+import { csvArg, EXIT, formatTable, jsonArg, ledgerTarget, printJson, UsageError } from '../_shared.ts';
+
+const integer = new Intl.NumberFormat('en-US');
+
+function formatStats(key: string, stats: UsageStats): string[] {
+  const cost = stats.transactions === stats.unpriced_transactions ? 'unpriced' : `$${stats.cost_usd.toFixed(4)}`;
+  return [
+    key,
+    integer.format(stats.transactions),
+    integer.format(stats.tokens_used),
+    integer.format(stats.input_tokens),
+    integer.format(stats.output_tokens),
+    integer.format(stats.cache_creation_tokens),
+    integer.format(stats.cache_read_tokens),
+    stats.unpriced_transactions > 0 && cost !== 'unpriced' ? `${cost}*` : cost,
+    stats.error_rate === null ? '-' : `${(stats.error_rate * 100).toFixed(1)}%`,
+    stats.elapsed_p50 === null ? '-' : stats.elapsed_p50.toFixed(3),
+    stats.elapsed_p95 === null ? '-' : stats.elapsed_p95.toFixed(3),
+    stats.cache_read_share === null ? '-' : `${(stats.cache_read_share * 100).toFixed(1)}%`,
+  ];
+}
+
+const HEADER = ['', 'txns', 'tokens', 'input', 'output', 'cache write', 'cache read', 'cost USD', 'errors', 'p50 s', 'p95 s', 'cache read'];
+
+export default defineCommand({
+  meta: { name: 'report', description: 'Totals and groups of token usage, cost, errors and elapsed time' },
+  args: {
+    by: { type: 'string', description: `Group by ${GROUP_KEYS.join('|')}`, valueHint: 'KEY' },
+    since: { type: 'string', description: 'Only rows at or after this day (YYYY-MM-DD, UTC) or timestamp', valueHint: 'DATE' },
+    until: { type: 'string', description: 'Only rows up to the end of this day or before this timestamp', valueHint: 'DATE' },
+    ...csvArg,
+    ...jsonArg,
+  },
+  async run({ args }) {
+    const by = args.by as string | undefined;
+    if (by !== undefined && !(GROUP_KEYS as readonly string[]).includes(by)) {
+      throw new UsageError(`--by must be one of ${GROUP_KEYS.join(', ')} (got ${JSON.stringify(by)})`);
+    }
+    const groupKey = by as GroupKey | undefined;
+    const aggregator = new UsageAggregator({
+      groupBy: groupKey ? [groupKey] : [],
+      since: args.since ? parseDateBound(args.since, 'since') : undefined,
+      until: args.until ? parseDateBound(args.until, 'until') : undefined,
+    });
+    const { path } = ledgerTarget(args.csv);
+    let invalidRows = 0;
+    for await (const row of readLedger(path)) {
+      if (row.ok) aggregator.add(row.record);
+      else invalidRows += 1;
+    }
+    if (invalidRows > 0) {
+      process.stderr.write(`token-ledger: skipped ${invalidRows} invalid rows of ${path}; run \`token-ledger validate\` to list them\n`);
+    }
+    const report = aggregator.report();
+    const groups = groupKey ? (report.groups[groupKey] ?? []) : [];
+    if (args.json) {
+      printJson({ totals: report.totals, groups, ...(groupKey ? { by: groupKey } : {}), invalid_rows: invalidRows });
+      return EXIT.ok;
+    }
+    if (report.totals.transactions === 0) {
+      process.stdout.write(`No usage recorded in ${path}${args.since || args.until ? ' for that period' : ''}.\n`);
+      return EXIT.ok;
+    }
+    const rows = groups.map((group) => formatStats(group.key, group));
+    rows.push(formatStats('TOTAL', report.totals));
+    process.stdout.write(`${formatTable([groupKey ?? '', ...HEADER.slice(1)], rows)}\n`);
+    if (report.totals.unpriced_transactions > 0) {
+      process.stdout.write(`* ${report.totals.unpriced_transactions} transactions have no price (unknown model); their cost is not included.\n`);
+    }
+    return EXIT.ok;
+  },
+});

@@ -1,0 +1,203 @@
+/**
+ * Tracker configuration: `.kiro/token-tracker.json`, the `configuration`
+ * block of a `.kiro/hooks/*.kiro.hook` file, and environment overrides, each
+ * validated by one zod schema and merged over the defaults.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { TrackerError, ValidationError } from './errors.ts';
+import { issuesFromZod } from './validate.ts';
+
+export const CONFIG_FILE = '.kiro/token-tracker.json';
+export const HOOKS_DIR = '.kiro/hooks';
+export const DEFAULT_LEDGER_PATH = '.kiro/token_transactions.csv';
+export const PROMPT_MODES = ['full', 'truncate', 'hash', 'none'] as const;
+
+const configFields = {
+  enabled: z.boolean({ error: 'must be true or false' }),
+  csv_file_path: z.string({ error: 'must be a path' }).min(1, { error: 'must not be empty' }),
+  max_prompt_length: z
+    .int({ error: 'must be a whole number' })
+    .min(50, { error: 'must be at least 50' })
+    .max(100_000, { error: 'must be at most 100000' }),
+  prompt_mode: z.enum(PROMPT_MODES, { error: `must be one of ${PROMPT_MODES.join(', ')}` }),
+  max_age_days: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }),
+  backup_enabled: z.boolean({ error: 'must be true or false' }),
+  backup_interval_hours: z.number({ error: 'must be a number' }).positive({ error: 'must be more than 0' }),
+  compression_enabled: z.boolean({ error: 'must be true or false' }),
+  retention_days: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }),
+  lock_timeout_ms: z
+    .int({ error: 'must be a whole number' })
+    .min(50, { error: 'must be at least 50' })
+    .max(5000, { error: 'must be at most 5000 (hooks have a 5 s budget)' }),
+  redaction: z.strictObject(
+    {
+      enabled: z.boolean({ error: 'must be true or false' }),
+      extra_patterns: z.array(z.string({ error: 'must be a regular expression as text' }), {
+        error: 'must be a list of regular expressions',
+      }),
+    },
+    { error: 'must be an object with enabled and extra_patterns' },
+  ),
+  pricing: z.strictObject(
+    { file: z.string({ error: 'must be a path' }).nullable() },
+    { error: 'must be an object with file' },
+  ),
+  // Keys of the original hook-file `configuration` block, accepted as they were.
+  track_tokens: z.boolean({ error: 'must be true or false' }),
+  include_metadata: z.boolean({ error: 'must be true or false' }),
+  error_handling: z.enum(['graceful', 'strict'], { error: 'must be graceful or strict' }),
+};
+
+export const trackerConfigSchema = z.strictObject(configFields);
+const partialConfigSchema = trackerConfigSchema.partial();
+
+export type TrackerConfig = z.output<typeof trackerConfigSchema>;
+type PartialConfig = z.output<typeof partialConfigSchema>;
+
+export const DEFAULT_CONFIG: TrackerConfig = {
+  enabled: true,
+  csv_file_path: DEFAULT_LEDGER_PATH,
+  max_prompt_length: 1000,
+  prompt_mode: 'truncate',
+  max_age_days: 365,
+  backup_enabled: false,
+  backup_interval_hours: 24,
+  compression_enabled: true,
+  retention_days: 365,
+  lock_timeout_ms: 2000,
+  redaction: { enabled: true, extra_patterns: [] },
+  pricing: { file: null },
+  track_tokens: true,
+  include_metadata: true,
+  error_handling: 'graceful',
+};
+
+/** Environment variables that override the files, and the field each sets. */
+export const ENV_OVERRIDES = {
+  TOKEN_LEDGER_CSV: 'csv_file_path',
+  TOKEN_LEDGER_ENABLED: 'enabled',
+  TOKEN_LEDGER_PROMPT_MODE: 'prompt_mode',
+  TOKEN_LEDGER_MAX_PROMPT_LENGTH: 'max_prompt_length',
+} as const satisfies Record<string, keyof TrackerConfig>;
+
+export interface LoadedConfig {
+  config: TrackerConfig;
+  /** The workspace root: the nearest folder holding `.kiro` or `.git`, else the start folder. */
+  root: string;
+  /** Absolute path of the ledger the config names. */
+  ledgerPath: string;
+  /** Where settings came from, for `doctor` and error messages. */
+  sources: string[];
+}
+
+export interface LoadConfigOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function findWorkspaceRoot(start: string): string {
+  let folder = resolve(start);
+  for (;;) {
+    if (existsSync(join(folder, '.kiro')) || existsSync(join(folder, '.git'))) return folder;
+    const parent = dirname(folder);
+    if (parent === folder) return resolve(start);
+    folder = parent;
+  }
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const root = findWorkspaceRoot(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
+  const sources: string[] = [];
+  const layers: PartialConfig[] = [];
+
+  const hookFile = findHookConfiguration(root);
+  if (hookFile) {
+    layers.push(checkLayer(hookFile.configuration, `the "configuration" block of ${hookFile.path}`));
+    sources.push(hookFile.path);
+  }
+  const configPath = join(root, CONFIG_FILE);
+  if (existsSync(configPath)) {
+    layers.push(checkLayer(readJson(configPath), configPath));
+    sources.push(configPath);
+  }
+  const envLayer = readEnvOverrides(env);
+  if (Object.keys(envLayer).length > 0) {
+    layers.push(checkLayer(envLayer, 'environment variables (TOKEN_LEDGER_*)'));
+    sources.push('environment');
+  }
+
+  const config = layers.reduce<TrackerConfig>(
+    (merged, layer) => ({
+      ...merged,
+      ...layer,
+      redaction: { ...merged.redaction, ...layer.redaction },
+      pricing: { ...merged.pricing, ...layer.pricing },
+    }),
+    DEFAULT_CONFIG,
+  );
+  return { config, root, ledgerPath: resolve(root, config.csv_file_path), sources };
+}
+
+/** Tracking is on unless either the new or the original switch turns it off. */
+export function isTrackingEnabled(config: TrackerConfig): boolean {
+  return config.enabled && config.track_tokens;
+}
+
+function checkLayer(raw: unknown, where: string): PartialConfig {
+  const result = partialConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new ValidationError(
+    'INVALID_CONFIG',
+    `Invalid configuration in ${where}; the ledger was not touched`,
+    issuesFromZod(result.error, raw),
+    `Fix the listed fields (allowed fields: ${Object.keys(configFields).join(', ')}).`,
+  );
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new TrackerError('INVALID_CONFIG', `Cannot read ${path}: ${(error as Error).message}`, {
+      hint: 'The file must hold one JSON object; fix or remove it.',
+      cause: error,
+    });
+  }
+}
+
+function findHookConfiguration(root: string): { path: string; configuration: unknown } | undefined {
+  const folder = join(root, HOOKS_DIR);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) return undefined;
+  for (const name of readdirSync(folder).sort()) {
+    if (!name.endsWith('.kiro.hook')) continue;
+    const path = join(folder, name);
+    const hook = readJson(path);
+    if (hook !== null && typeof hook === 'object' && 'configuration' in hook) {
+      return { path, configuration: hook.configuration };
+    }
+  }
+  return undefined;
+}
+
+function readEnvOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const layer: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(ENV_OVERRIDES)) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    layer[field] = parseEnvValue(text, typeof DEFAULT_CONFIG[field]);
+  }
+  return layer;
+}
+
+/** Env values are text; read them as the type the field's default has, so zod can name a bad one. */
+function parseEnvValue(text: string, type: string): unknown {
+  if (type === 'boolean') {
+    if (text === 'true' || text === '1') return true;
+    if (text === 'false' || text === '0') return false;
+  }
+  if (type === 'number' && /^\d+$/.test(text)) return Number(text);
+  return text;
+}

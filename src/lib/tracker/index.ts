@@ -1,0 +1,60 @@
+export { TrackerError, ValidationError, formatFieldIssue, type FieldIssue, type TrackerErrorCode } from './errors.ts';
+export {
+  V1_COLUMNS,
+  V2_COLUMNS,
+  V2_EXTRA_COLUMNS,
+  HOOK_TRIGGER_TYPES,
+  USAGE_SOURCES,
+  LIMITS,
+  columnsFor,
+  ledgerRecordShape,
+  ledgerRecordSchema,
+  type Column,
+  type HookTriggerType,
+  type LedgerRecord,
+  type RecordRuleContext,
+  type SchemaVersion,
+  type UsageSource,
+} from './schema.ts';
+export { checkRecord, validateRecord, type RecordCheck } from './validate.ts';
+export { cellsToCandidate, recordToCells } from './row.ts';
+export {
+  CONFIG_FILE,
+  DEFAULT_CONFIG,
+  DEFAULT_LEDGER_PATH,
+  ENV_OVERRIDES,
+  PROMPT_MODES,
+  findWorkspaceRoot,
+  isTrackingEnabled,
+  loadConfig,
+  trackerConfigSchema,
+  type LoadedConfig,
+  type TrackerConfig,
+} from './config.ts';
+export { hashPrompt, storedPromptText, truncateText, truncationMarker } from './prompt.ts';
+export { STALE_LOCK_MS, lockPathFor, withLock } from './lock.ts';
+export {
+  LEDGER_FILE_MODE,
+  appendRecords,
+  ensureLedger,
+  formatRows,
+  headerLine,
+  inspectLedger,
+  readLedger,
+  type LedgerRow,
+  type LedgerState,
+} from './ledger.ts';
+export {
+  GROUP_KEYS,
+  UsageAggregator,
+  groupKeyOf,
+  isoWeek,
+  parseDateBound,
+  percentile,
+  type AggregateOptions,
+  type GroupKey,
+  type UsageGroup,
+  type UsageReport,
+  type UsageStats,
+} from './aggregate.ts';
+export { DEFAULT_HOOK_NAME, completeRecord, recordTransaction, type RecordInput, type RecordOptions, type RecordResult } from './record.ts';

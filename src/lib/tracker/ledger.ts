@@ -1,0 +1,207 @@
+/**
+ * The CSV ledger on disk: creating it with its header, appending whole rows,
+ * and streaming it back as typed records.
+ *
+ * Appends never take the lock: each batch of rows is one write() on a file
+ * opened with O_APPEND, which the kernel applies atomically at the end of the
+ * file, so concurrent writers can neither interleave nor overwrite each other.
+ * Only header creation takes the lock, so exactly one writer creates it.
+ */
+import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify/sync';
+import { TrackerError, type FieldIssue } from './errors.ts';
+import { withLock } from './lock.ts';
+import { cellsToCandidate, recordToCells } from './row.ts';
+import { V1_COLUMNS, V2_COLUMNS, columnsFor, type Column, type LedgerRecord, type SchemaVersion } from './schema.ts';
+import { checkRecord } from './validate.ts';
+
+export const LEDGER_FILE_MODE = 0o600;
+const HEADER_PROBE_BYTES = 64 * 1024;
+
+export function headerLine(version: SchemaVersion): string {
+  return `${columnsFor(version).join(',')}\n`;
+}
+
+/** Formats records as complete CSV lines (RFC 4180 quoting, `\n` line ends). */
+export function formatRows(records: readonly LedgerRecord[], version: SchemaVersion): string {
+  const columns = columnsFor(version);
+  return stringify(
+    records.map((record) => recordToCells(record, columns)),
+    { record_delimiter: '\n', eof: true },
+  );
+}
+
+export interface LedgerState {
+  exists: boolean;
+  /** Schema version of the header, or null when the file is missing or empty. */
+  version: SchemaVersion | null;
+  size: number;
+}
+
+export function versionOfHeader(line: string, path: string): SchemaVersion {
+  const header = line.replace(/\r$/, '');
+  if (header === V2_COLUMNS.join(',')) return 2;
+  if (header === V1_COLUMNS.join(',')) return 1;
+  throw new TrackerError('INVALID_LEDGER', `${path}:1: the header is not a token ledger header: ${JSON.stringify(header.slice(0, 200))}`, {
+    hint: `The first line must be the 12 standard columns (v1) or all 20 columns (v2): ${V2_COLUMNS.join(',')}`,
+  });
+}
+
+function ledgerIoError(path: string, action: string, error: unknown): TrackerError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+  return new TrackerError('LEDGER_UNWRITABLE', `Cannot ${action} ${path} (${code}): ${(error as Error).message}`, {
+    hint: 'Check that the folder exists and is writable and that the disk has space, or point --csv / TOKEN_LEDGER_CSV elsewhere.',
+    cause: error,
+  });
+}
+
+function readHeaderFromFd(fd: number, size: number, path: string): SchemaVersion | null {
+  if (size === 0) return null;
+  const buffer = Buffer.alloc(Math.min(size, HEADER_PROBE_BYTES));
+  const read = readSync(fd, buffer, 0, buffer.length, 0);
+  const text = buffer.subarray(0, read).toString('utf8');
+  const end = text.indexOf('\n');
+  if (end === -1 && read < size) {
+    throw new TrackerError('INVALID_LEDGER', `${path}:1: the header line is longer than ${HEADER_PROBE_BYTES} bytes`, {
+      hint: 'This is not a token ledger; point --csv at the right file.',
+    });
+  }
+  return versionOfHeader(end === -1 ? text : text.slice(0, end), path);
+}
+
+export function inspectLedger(path: string): LedgerState {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, version: null, size: 0 };
+    throw ledgerIoError(path, 'open', error);
+  }
+  try {
+    const { size } = fstatSync(fd);
+    return { exists: true, version: readHeaderFromFd(fd, size, path), size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Creates the ledger with its header (mode 0600) unless another writer already has. */
+export async function ensureLedger(path: string, options: { version?: SchemaVersion; lockTimeoutMs: number }): Promise<SchemaVersion> {
+  const existing = inspectLedger(path);
+  if (existing.version !== null) return existing.version;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw ledgerIoError(path, 'create the folder of', error);
+  }
+  return withLock(path, options.lockTimeoutMs, () => {
+    const state = inspectLedger(path);
+    if (state.version !== null) return state.version;
+    const version = options.version ?? 2;
+    writeWhole(path, headerLine(version), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND);
+    return version;
+  });
+}
+
+function writeWhole(path: string, text: string, flags: number): void {
+  let fd: number;
+  try {
+    fd = openSync(path, flags, LEDGER_FILE_MODE);
+  } catch (error) {
+    throw ledgerIoError(path, 'open', error);
+  }
+  try {
+    const bytes = Buffer.from(text, 'utf8');
+    const written = writeSync(fd, bytes, 0, bytes.length);
+    if (written !== bytes.length) {
+      throw new TrackerError('LEDGER_UNWRITABLE', `Short write to ${path}: ${written} of ${bytes.length} bytes`, {
+        hint: 'The disk is probably full; free space and run `token-ledger repair`.',
+      });
+    }
+  } catch (error) {
+    if (error instanceof TrackerError) throw error;
+    throw ledgerIoError(path, 'write to', error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Appends records as one write. The rows take the schema version of the
+ * existing header (a v1 ledger stays v1 until migrated); a missing ledger is
+ * created as v2.
+ */
+export async function appendRecords(
+  path: string,
+  records: readonly LedgerRecord[],
+  options: { lockTimeoutMs: number },
+): Promise<SchemaVersion> {
+  const version = await ensureLedger(path, options);
+  if (records.length > 0) writeWhole(path, formatRows(records, version), constants.O_WRONLY | constants.O_APPEND);
+  return version;
+}
+
+/** One data row of the ledger, valid or not. `line` is where the row starts (the header is line 1). */
+export type LedgerRow =
+  | { line: number; ok: true; record: LedgerRecord }
+  | { line: number; ok: false; issues: FieldIssue[]; cells: string[] };
+
+export interface ReadLedgerOptions {
+  /** The clock the future-timestamp rule is measured against. */
+  now?: Date;
+}
+
+/**
+ * Streams the ledger row by row, checking each against the rules. Bad rows
+ * are yielded with their issues, not thrown, so one torn line never hides
+ * the rest of the file.
+ */
+export async function* readLedger(path: string, options: ReadLedgerOptions = {}): AsyncGenerator<LedgerRow> {
+  const context = { now: options.now ?? new Date(), maxAgeDays: null };
+  const malformed: LedgerRow[] = [];
+  const parser = createReadStream(path).pipe(
+    parse({
+      relax_column_count: true,
+      skip_records_with_error: true,
+      info: true,
+      on_skip: (error) => {
+        const line = (error as unknown as { lines?: number }).lines ?? 0;
+        malformed.push({ line, ok: false, issues: [{ field: '(row)', value: undefined, rule: `is not valid CSV: ${error?.message ?? 'parse error'}` }], cells: [] });
+      },
+    }),
+  );
+  let columns: readonly Column[] | undefined;
+  let previousEndLine = 0;
+  try {
+    for await (const { record: cells, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const line = previousEndLine + 1;
+      previousEndLine = info.lines;
+      yield* malformed.splice(0);
+      if (!columns) {
+        columns = columnsFor(versionOfHeader(cells.join(','), path));
+        continue;
+      }
+      if (cells.length !== columns.length) {
+        yield { line, ok: false, cells, issues: [{ field: '(row)', value: undefined, rule: `has ${cells.length} cells; the header has ${columns.length}` }] };
+        continue;
+      }
+      const named: Partial<Record<Column, string>> = {};
+      columns.forEach((column, index) => {
+        named[column] = cells[index];
+      });
+      const check = checkRecord(cellsToCandidate(named), context);
+      yield check.ok ? { line, ok: true, record: check.record } : { line, ok: false, issues: check.issues, cells };
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new TrackerError('INVALID_LEDGER', `No ledger at ${path}`, {
+        hint: 'Record something first (`token-ledger record --help`), or point --csv / TOKEN_LEDGER_CSV at an existing ledger.',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  yield* malformed.splice(0);
+}

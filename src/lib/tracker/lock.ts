@@ -1,0 +1,44 @@
+/**
+ * An exclusive lock beside a file, for the operations that must not overlap
+ * (header creation, rewrites). proper-lockfile keeps the lock fresh while it
+ * is held, treats a lock whose holder died as stale, and releases held locks
+ * when the process exits on a signal.
+ */
+import lockfile from 'proper-lockfile';
+import { TrackerError } from './errors.ts';
+
+/** A lock not refreshed for this long belongs to a dead process and is taken over. */
+export const STALE_LOCK_MS = 5000;
+const RETRY_DELAY_MS = 25;
+
+export function lockPathFor(target: string): string {
+  return `${target}.lock`;
+}
+
+export async function withLock<T>(target: string, timeoutMs: number, action: () => Promise<T> | T): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let release: (() => Promise<void>) | undefined;
+  while (!release) {
+    try {
+      release = await lockfile.lock(target, {
+        realpath: false,
+        stale: STALE_LOCK_MS,
+        lockfilePath: lockPathFor(target),
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      if (Date.now() >= deadline) {
+        throw new TrackerError('LOCK_TIMEOUT', `The lock ${lockPathFor(target)} is still held after ${timeoutMs} ms`, {
+          hint: `Another token-ledger process is working on ${target}; retry, or raise lock_timeout_ms. A lock left by a killed process is recovered after ${STALE_LOCK_MS / 1000} s.`,
+          cause: error,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+    }
+  }
+  try {
+    return await action();
+  } finally {
+    await release();
+  }
+}

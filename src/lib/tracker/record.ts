@@ -1,0 +1,80 @@
+/**
+ * recordTransaction: from what a hook or a user knows about one interaction
+ * to one validated row in the ledger, with the missing metadata filled in.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import { isTrackingEnabled, loadConfig, type LoadedConfig } from './config.ts';
+import { appendRecords } from './ledger.ts';
+import { storedPromptText, truncateText } from './prompt.ts';
+import { LIMITS, type LedgerRecord, type SchemaVersion } from './schema.ts';
+import { validateRecord } from './validate.ts';
+
+/** What a caller may give; every field is optional and checked by the record schema. */
+export type RecordInput = { [K in keyof LedgerRecord]?: unknown };
+
+export const DEFAULT_HOOK_NAME = 'token-tracker-hook';
+
+export interface RecordOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Ledger path that wins over config and env (the CLI's --csv). */
+  csvPath?: string;
+  now?: Date;
+  /** Already loaded config, to save reading it twice. */
+  loaded?: LoadedConfig;
+}
+
+export type RecordResult =
+  | { status: 'written'; record: LedgerRecord; path: string; version: SchemaVersion }
+  | { status: 'disabled'; reason: string };
+
+function defaultSessionId(now: Date): string {
+  // One IDE process on one day is one session unless the caller names it.
+  return `session-${process.ppid}-${now.toISOString().slice(0, 10).replaceAll('-', '')}`;
+}
+
+/** Fills metadata the caller left out and applies prompt mode and length limits. */
+export function completeRecord(input: RecordInput, loaded: LoadedConfig, now: Date, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const { config, root } = loaded;
+  const candidate: Record<string, unknown> = { ...input };
+  const errorMessage = typeof input.error_message === 'string' ? input.error_message : '';
+  candidate.timestamp ??= now.toISOString();
+  candidate.session_id ??= env.TOKEN_LEDGER_SESSION ?? defaultSessionId(now);
+  candidate.agent_execution_id ??= `exec-${randomBytes(8).toString('hex')}`;
+  candidate.workspace_folder ??= basename(root);
+  candidate.hook_trigger_type ??= 'manual';
+  candidate.hook_name ??= DEFAULT_HOOK_NAME;
+  candidate.file_patterns ??= '';
+  candidate.error_occurred ??= errorMessage !== '';
+  candidate.error_message = truncateText(errorMessage, LIMITS.maxErrorMessageLength);
+  candidate.transaction_id ??= randomUUID();
+  candidate.model ??= '';
+  for (const field of ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'cost_usd'] as const) {
+    candidate[field] ??= null;
+  }
+  if (candidate.tokens_used === undefined && typeof candidate.input_tokens === 'number' && typeof candidate.output_tokens === 'number') {
+    candidate.tokens_used = candidate.input_tokens + candidate.output_tokens;
+  }
+  candidate.usage_source ??= 'reported';
+  if (typeof input.prompt_text === 'string') candidate.prompt_text = storedPromptText(input.prompt_text, config);
+  else candidate.prompt_text ??= '';
+  return candidate;
+}
+
+/**
+ * Validates and appends one record. Throws a ValidationError (nothing
+ * written) when any rule is broken; returns `disabled` when tracking is off.
+ */
+export async function recordTransaction(input: RecordInput, options: RecordOptions = {}): Promise<RecordResult> {
+  const env = options.env ?? process.env;
+  const loaded = options.loaded ?? loadConfig({ cwd: options.cwd, env });
+  if (!isTrackingEnabled(loaded.config)) {
+    return { status: 'disabled', reason: `tracking is disabled by configuration (${loaded.sources.join(', ') || 'defaults'})` };
+  }
+  const now = options.now ?? new Date();
+  const record = validateRecord(completeRecord(input, loaded, now, env), { now, maxAgeDays: loaded.config.max_age_days });
+  const path = options.csvPath ?? loaded.ledgerPath;
+  const version = await appendRecords(path, [record], { lockTimeoutMs: loaded.config.lock_timeout_ms });
+  return { status: 'written', record, path, version };
+}
