@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { text } from 'node:stream/consumers';
-import { TrackerError, ValidationError, V2_COLUMNS, recordTransaction, type RecordInput } from '../../lib/tracker/index.ts';
+import { TrackerError, ValidationError, V2_COLUMNS, recordTransactions, type RecordInput } from '../../lib/tracker/index.ts';
 import { csvArg, EXIT, jsonArg, ledgerTarget, numberFlag, printJson } from '../_shared.ts';
 
 const FLAG_FIELDS = {
@@ -22,19 +22,43 @@ const FLAG_FIELDS = {
   timestamp: ['timestamp', 'text'],
 } as const satisfies Record<string, readonly [keyof RecordInput, 'text' | 'number']>;
 
-/** Reads the one JSON object `--stdin` promises; its keys must be ledger columns. */
-async function readStdinRecord(): Promise<RecordInput> {
+/**
+ * Reads `--stdin`: one JSON object, or JSON Lines (one object per line) for a
+ * batch. Keys must be ledger column names.
+ */
+async function readStdinRecords(): Promise<RecordInput[]> {
   const raw = await text(process.stdin);
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (error) {
-    throw new TrackerError('INVALID_INPUT', `stdin: not valid JSON (${(error as Error).message}); nothing was written`, {
-      hint: 'Send one JSON object whose keys are ledger column names, e.g. {"prompt_text":"hi","tokens_used":12,"elapsed_time":0.5}.',
-    });
+  const whole = tryParse(raw);
+  const values = whole.ok
+    ? [whole.value]
+    : raw
+        .split('\n')
+        .map((line, index) => ({ line, number: index + 1 }))
+        .filter(({ line }) => line.trim() !== '')
+        .map(({ line, number }) => {
+          const parsed = tryParse(line);
+          if (parsed.ok) return parsed.value;
+          throw new TrackerError('INVALID_INPUT', `stdin line ${number}: not valid JSON (${parsed.message}); nothing was written`, {
+            hint: 'Send one JSON object whose keys are ledger column names, e.g. {"prompt_text":"hi","tokens_used":12,"elapsed_time":0.5}, or one such object per line.',
+          });
+        });
+  if (values.length === 0) {
+    throw new TrackerError('INVALID_INPUT', 'stdin: empty; nothing was written', { hint: 'Pipe a JSON object into `record --stdin`.' });
   }
+  return values.map((value, index) => asRecordInput(value, values.length > 1 ? `stdin record ${index + 1}` : 'stdin'));
+}
+
+function tryParse(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
+}
+
+function asRecordInput(value: unknown, where: string): RecordInput {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TrackerError('INVALID_INPUT', 'stdin: expected one JSON object; nothing was written', {
+    throw new TrackerError('INVALID_INPUT', `${where}: expected a JSON object; nothing was written`, {
       hint: 'Send {"column": value, ...} with ledger column names as keys.',
     });
   }
@@ -42,7 +66,7 @@ async function readStdinRecord(): Promise<RecordInput> {
   if (unknown.length > 0) {
     throw new ValidationError(
       'INVALID_RECORD',
-      'The record was rejected and nothing was written',
+      `${where}: the record was rejected and nothing was written`,
       unknown.map((field) => ({ field, value: (value as Record<string, unknown>)[field], rule: 'is not a ledger column' })),
       `Allowed keys: ${V2_COLUMNS.join(', ')}.`,
     );
@@ -70,29 +94,31 @@ export default defineCommand({
     cost: { type: 'string', description: 'Cost in USD (default: from the pricing table)', valueHint: 'USD' },
     error: { type: 'string', description: 'Mark the interaction as failed with this message', valueHint: 'MESSAGE' },
     timestamp: { type: 'string', description: 'ISO 8601 UTC time (default: now)', valueHint: 'ISO' },
-    stdin: { type: 'boolean', description: 'Read one JSON object keyed by ledger column names from stdin (flags win)' },
+    stdin: { type: 'boolean', description: 'Read one JSON object (or JSON Lines, one record per line) keyed by ledger column names from stdin; flags win' },
     ...csvArg,
     ...jsonArg,
   },
   async run({ args }) {
-    const input: RecordInput = args.stdin ? await readStdinRecord() : {};
+    const flagged: RecordInput = {};
     for (const [flag, [field, kind]] of Object.entries(FLAG_FIELDS)) {
       const value = args[flag] as string | undefined;
-      if (value !== undefined) input[field] = kind === 'number' ? numberFlag(value) : value;
+      if (value !== undefined) flagged[field] = kind === 'number' ? numberFlag(value) : value;
     }
     if (args.error !== undefined) {
-      input.error_occurred = true;
-      input.error_message = args.error;
+      flagged.error_occurred = true;
+      flagged.error_message = args.error;
     }
+    const inputs = args.stdin ? (await readStdinRecords()).map((input) => ({ ...input, ...flagged })) : [flagged];
     const target = ledgerTarget(args.csv);
-    const result = await recordTransaction(input, { loaded: target.loaded, csvPath: target.path });
-    if (result.status === 'disabled') {
-      process.stderr.write(`token-ledger: nothing recorded: ${result.reason}\n`);
-      if (args.json) printJson({ status: 'disabled', reason: result.reason });
-      return EXIT.ok;
+    const results = await recordTransactions(inputs, { loaded: target.loaded, csvPath: target.path });
+    for (const result of results) {
+      if (result.status === 'disabled') {
+        process.stderr.write(`token-ledger: nothing recorded: ${result.reason}\n`);
+        break;
+      }
+      if (!args.json) process.stdout.write(`${result.record.transaction_id}\n`);
     }
-    if (args.json) printJson({ status: result.status, path: result.path, schema_version: result.version, record: result.record });
-    else process.stdout.write(`${result.record.transaction_id}\n`);
+    if (args.json) printJson(results.length === 1 ? results[0] : results);
     return EXIT.ok;
   },
 });

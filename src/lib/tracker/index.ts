@@ -57,4 +57,4 @@ export {
   type UsageReport,
   type UsageStats,
 } from './aggregate.ts';
-export { DEFAULT_HOOK_NAME, completeRecord, recordTransaction, type RecordInput, type RecordOptions, type RecordResult } from './record.ts';
+export { DEFAULT_HOOK_NAME, completeRecord, recordTransaction, recordTransactions, type RecordInput, type RecordOptions, type RecordResult } from './record.ts';

@@ -8,6 +8,7 @@ import { isTrackingEnabled, loadConfig, type LoadedConfig } from './config.ts';
 import { appendRecords } from './ledger.ts';
 import { storedPromptText, truncateText } from './prompt.ts';
 import { LIMITS, type LedgerRecord, type SchemaVersion } from './schema.ts';
+import { ValidationError } from './errors.ts';
 import { validateRecord } from './validate.ts';
 
 /** What a caller may give; every field is optional and checked by the record schema. */
@@ -67,14 +68,43 @@ export function completeRecord(input: RecordInput, loaded: LoadedConfig, now: Da
  * written) when any rule is broken; returns `disabled` when tracking is off.
  */
 export async function recordTransaction(input: RecordInput, options: RecordOptions = {}): Promise<RecordResult> {
+  const [result] = await recordTransactions([input], options);
+  return result as RecordResult;
+}
+
+/**
+ * Validates every input first and writes nothing unless all are valid; then
+ * appends each record with its own write, as separate hook calls would.
+ */
+export async function recordTransactions(inputs: readonly RecordInput[], options: RecordOptions = {}): Promise<RecordResult[]> {
   const env = options.env ?? process.env;
   const loaded = options.loaded ?? loadConfig({ cwd: options.cwd, env });
   if (!isTrackingEnabled(loaded.config)) {
-    return { status: 'disabled', reason: `tracking is disabled by configuration (${loaded.sources.join(', ') || 'defaults'})` };
+    const reason = `tracking is disabled by configuration (${loaded.sources.join(', ') || 'defaults'})`;
+    return inputs.map(() => ({ status: 'disabled', reason }));
   }
   const now = options.now ?? new Date();
-  const record = validateRecord(completeRecord(input, loaded, now, env), { now, maxAgeDays: loaded.config.max_age_days });
+  const context = { now, maxAgeDays: loaded.config.max_age_days };
+  const records = inputs.map((input, index) =>
+    withRecordIndex(index, inputs.length, () => validateRecord(completeRecord(input, loaded, now, env), context)),
+  );
   const path = options.csvPath ?? loaded.ledgerPath;
-  const version = await appendRecords(path, [record], { lockTimeoutMs: loaded.config.lock_timeout_ms });
-  return { status: 'written', record, path, version };
+  const results: RecordResult[] = [];
+  for (const record of records) {
+    const version = await appendRecords(path, [record], { lockTimeoutMs: loaded.config.lock_timeout_ms });
+    results.push({ status: 'written', record, path, version });
+  }
+  return results;
+}
+
+/** In a batch, says which record broke a rule. */
+function withRecordIndex<T>(index: number, total: number, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (total > 1 && error instanceof ValidationError) {
+      throw new ValidationError('INVALID_RECORD', `Record ${index + 1} of ${total} was rejected and nothing was written`, error.issues, error.hint);
+    }
+    throw error;
+  }
 }
