@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { isTrackingEnabled, loadConfig, type LoadedConfig } from './config.ts';
 import { appendRecords } from './ledger.ts';
+import { costOfCandidate, pricingFor } from './pricing.ts';
 import { storedPromptText, truncateText } from './prompt.ts';
 import { LIMITS, type LedgerRecord, type SchemaVersion } from './schema.ts';
 import { ValidationError } from './errors.ts';
@@ -51,6 +52,8 @@ export function completeRecord(input: RecordInput, loaded: LoadedConfig, now: Da
   candidate.error_message = truncateText(errorMessage, LIMITS.maxErrorMessageLength);
   candidate.transaction_id ??= randomUUID();
   candidate.model ??= '';
+  // An explicit cost (even 0) wins; otherwise price the counts, or leave it empty (unpriced).
+  candidate.cost_usd ??= costOfCandidate(candidate, pricingFor(loaded));
   for (const field of ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'cost_usd'] as const) {
     candidate[field] ??= null;
   }
