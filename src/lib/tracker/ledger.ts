@@ -7,8 +7,10 @@
  * file, so concurrent writers can neither interleave nor overwrite each other.
  * Only header creation takes the lock, so exactly one writer creates it.
  */
-import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { pipeline } from 'node:stream';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { TrackerError, type FieldIssue } from './errors.ts';
@@ -161,8 +163,7 @@ export interface ReadLedgerOptions {
 export async function* readLedger(path: string, options: ReadLedgerOptions = {}): AsyncGenerator<LedgerRow> {
   const context = { now: options.now ?? new Date(), maxAgeDays: null };
   const malformed: LedgerRow[] = [];
-  const parser = createReadStream(path).pipe(
-    parse({
+  const parser = parse({
       relax_column_count: true,
       skip_records_with_error: true,
       info: true,
@@ -170,8 +171,9 @@ export async function* readLedger(path: string, options: ReadLedgerOptions = {})
         const line = (error as unknown as { lines?: number }).lines ?? 0;
         malformed.push({ line, ok: false, issues: [{ field: '(row)', value: undefined, rule: `is not valid CSV: ${error?.message ?? 'parse error'}` }], cells: [] });
       },
-    }),
-  );
+  });
+  // pipeline, unlike pipe, passes a read error on to the parser, ending the loop below with it.
+  pipeline(await openLedgerStream(path), parser, () => {});
   let columns: readonly Column[] | undefined;
   let previousEndLine = 0;
   try {
@@ -194,6 +196,16 @@ export async function* readLedger(path: string, options: ReadLedgerOptions = {})
       const check = checkRecord(cellsToCandidate(named), context);
       yield check.ok ? { line, ok: true, record: check.record } : { line, ok: false, issues: check.issues, cells };
     }
+  } finally {
+    parser.destroy();
+  }
+  yield* malformed.splice(0);
+}
+
+async function openLedgerStream(path: string): Promise<NodeJS.ReadableStream> {
+  try {
+    const handle = await open(path, 'r');
+    return handle.createReadStream();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new TrackerError('INVALID_LEDGER', `No ledger at ${path}`, {
@@ -201,7 +213,6 @@ export async function* readLedger(path: string, options: ReadLedgerOptions = {})
         cause: error,
       });
     }
-    throw error;
+    throw ledgerIoError(path, 'read', error);
   }
-  yield* malformed.splice(0);
 }
