@@ -14,6 +14,21 @@ export const HOOKS_DIR = '.kiro/hooks';
 export const DEFAULT_LEDGER_PATH = '.kiro/token_transactions.csv';
 export const PROMPT_MODES = ['full', 'truncate', 'hash', 'none'] as const;
 
+const redactionSchema = z.strictObject(
+  {
+    enabled: z.boolean({ error: 'must be true or false' }),
+    extra_patterns: z.array(z.string({ error: 'must be a regular expression as text' }), {
+      error: 'must be a list of regular expressions',
+    }),
+  },
+  { error: 'must be an object with enabled and extra_patterns' },
+);
+
+const pricingSchema = z.strictObject(
+  { file: z.string({ error: 'must be a path' }).nullable() },
+  { error: 'must be an object with file' },
+);
+
 const configFields = {
   enabled: z.boolean({ error: 'must be true or false' }),
   csv_file_path: z.string({ error: 'must be a path' }).min(1, { error: 'must not be empty' }),
@@ -31,19 +46,8 @@ const configFields = {
     .int({ error: 'must be a whole number' })
     .min(50, { error: 'must be at least 50' })
     .max(5000, { error: 'must be at most 5000 (hooks have a 5 s budget)' }),
-  redaction: z.strictObject(
-    {
-      enabled: z.boolean({ error: 'must be true or false' }),
-      extra_patterns: z.array(z.string({ error: 'must be a regular expression as text' }), {
-        error: 'must be a list of regular expressions',
-      }),
-    },
-    { error: 'must be an object with enabled and extra_patterns' },
-  ),
-  pricing: z.strictObject(
-    { file: z.string({ error: 'must be a path' }).nullable() },
-    { error: 'must be an object with file' },
-  ),
+  redaction: redactionSchema,
+  pricing: pricingSchema,
   // Keys of the original hook-file `configuration` block, accepted as they were.
   track_tokens: z.boolean({ error: 'must be true or false' }),
   include_metadata: z.boolean({ error: 'must be true or false' }),
@@ -51,7 +55,10 @@ const configFields = {
 };
 
 export const trackerConfigSchema = z.strictObject(configFields);
-const partialConfigSchema = trackerConfigSchema.partial();
+// A layer may set any field, and any part of a nested one.
+const partialConfigSchema = z
+  .strictObject({ ...configFields, redaction: redactionSchema.partial(), pricing: pricingSchema.partial() })
+  .partial();
 
 export type TrackerConfig = z.output<typeof trackerConfigSchema>;
 type PartialConfig = z.output<typeof partialConfigSchema>;

@@ -1,0 +1,69 @@
+import { mkdirSync, mkdtempSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, loadConfig, recordTransaction, ValidationError, TrackerError } from '../../../src/lib/tracker/index.ts';
+
+function workspace(files: Record<string, string> = {}): string {
+  const root = mkdtempSync(join(tmpdir(), 'tl-config-'));
+  mkdirSync(join(root, '.kiro', 'hooks'), { recursive: true });
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(root, path), text);
+  return root;
+}
+
+describe('config', () => {
+  it('uses the defaults when there is no config file', () => {
+    const root = workspace();
+    const loaded = loadConfig({ cwd: root, env: {} });
+    expect(loaded.config).toEqual(DEFAULT_CONFIG);
+    expect(loaded.ledgerPath).toBe(join(root, '.kiro', 'token_transactions.csv'));
+  });
+
+  it('finds the workspace root from a subfolder', () => {
+    const root = workspace();
+    mkdirSync(join(root, 'src', 'deep'), { recursive: true });
+    expect(loadConfig({ cwd: join(root, 'src', 'deep'), env: {} }).root).toBe(root);
+  });
+
+  it('merges the hook configuration block, then the config file, then env', () => {
+    const root = workspace({
+      '.kiro/hooks/token-tracker.kiro.hook': JSON.stringify({ name: 'token-tracker-hook', configuration: { max_prompt_length: 300, track_tokens: true, csv_file_path: 'a.csv' } }),
+      '.kiro/token-tracker.json': JSON.stringify({ csv_file_path: 'b.csv', redaction: { extra_patterns: ['ACME-[0-9]+'] } }),
+    });
+    const loaded = loadConfig({ cwd: root, env: { TOKEN_LEDGER_PROMPT_MODE: 'hash' } });
+    expect(loaded.config.max_prompt_length).toBe(300);
+    expect(loaded.ledgerPath).toBe(join(root, 'b.csv'));
+    expect(loaded.config.prompt_mode).toBe('hash');
+    expect(loaded.config.redaction).toEqual({ enabled: true, extra_patterns: ['ACME-[0-9]+'] });
+    expect(loadConfig({ cwd: root, env: { TOKEN_LEDGER_CSV: 'c.csv' } }).ledgerPath).toBe(join(root, 'c.csv'));
+  });
+
+  it('gives one precise error for a bad field, naming file, field and value', () => {
+    const root = workspace({ '.kiro/token-tracker.json': JSON.stringify({ max_prompt_length: 'long', enabld: true }) });
+    const attempt = () => loadConfig({ cwd: root, env: {} });
+    expect(attempt).toThrow(ValidationError);
+    expect(attempt).toThrow(/token-tracker\.json/);
+    expect(attempt).toThrow(/max_prompt_length: "long" must be a whole number/);
+    expect(attempt).toThrow(/enabld/);
+  });
+
+  it('rejects a bad env override by name', () => {
+    const root = workspace();
+    expect(() => loadConfig({ cwd: root, env: { TOKEN_LEDGER_ENABLED: 'maybe' } })).toThrow(/environment variables.*\n.*enabled: "maybe"/);
+  });
+
+  it('reports unreadable JSON with its path', () => {
+    const root = workspace({ '.kiro/token-tracker.json': '{ nope' });
+    expect(() => loadConfig({ cwd: root, env: {} })).toThrow(TrackerError);
+    expect(() => loadConfig({ cwd: root, env: {} })).toThrow(/Cannot read .*token-tracker\.json/);
+  });
+
+  it('makes record a no-op that says so when disabled', async () => {
+    for (const config of [{ enabled: false }, { track_tokens: false }]) {
+      const root = workspace({ '.kiro/token-tracker.json': JSON.stringify(config) });
+      const result = await recordTransaction({ tokens_used: 5, elapsed_time: 1 }, { cwd: root, env: {} });
+      expect(result).toMatchObject({ status: 'disabled', reason: expect.stringMatching(/disabled/) });
+      expect(existsSync(join(root, '.kiro', 'token_transactions.csv'))).toBe(false);
+    }
+  });
+});
