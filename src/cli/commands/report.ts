@@ -1,11 +1,12 @@
 import { defineCommand } from 'citty';
-import { GROUP_KEYS, UsageAggregator, parseDateBound, readLedger, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
+import { GROUP_KEYS, UsageAggregator, costCoverage, parseDateBound, readLedger, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
 import { csvArg, EXIT, formatTable, jsonArg, ledgerTarget, printJson, UsageError } from '../_shared.ts';
 
 const integer = new Intl.NumberFormat('en-US');
 
 function formatStats(key: string, stats: UsageStats): string[] {
-  const cost = stats.transactions === stats.unpriced_transactions ? 'unpriced' : `$${stats.cost_usd.toFixed(4)}`;
+  const coverage = costCoverage(stats);
+  const cost = coverage === 'unpriced' ? 'unpriced' : `$${stats.cost_usd.toFixed(4)}${coverage === 'partial' ? '*' : ''}`;
   return [
     key,
     integer.format(stats.transactions),
@@ -14,7 +15,7 @@ function formatStats(key: string, stats: UsageStats): string[] {
     integer.format(stats.output_tokens),
     integer.format(stats.cache_creation_tokens),
     integer.format(stats.cache_read_tokens),
-    stats.unpriced_transactions > 0 && cost !== 'unpriced' ? `${cost}*` : cost,
+    cost,
     stats.error_rate === null ? '-' : `${(stats.error_rate * 100).toFixed(1)}%`,
     stats.elapsed_p50 === null ? '-' : stats.elapsed_p50.toFixed(3),
     stats.elapsed_p95 === null ? '-' : stats.elapsed_p95.toFixed(3),

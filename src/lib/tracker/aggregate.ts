@@ -1,12 +1,13 @@
 /**
  * Usage aggregation: totals and groups (by day, week, month, session, hook,
- * trigger, workspace, model) over a stream of records. `track report` and the
- * site's usage pages both use this module, so their numbers agree.
+ * trigger, workspace, model, error message) over a stream of records.
+ * `track report` and the site's usage pages both use this module, so their
+ * numbers agree.
  */
 import { TrackerError } from './errors.ts';
 import { COST_DECIMALS, roundTo, type LedgerRecord } from './schema.ts';
 
-export const GROUP_KEYS = ['day', 'week', 'month', 'session', 'hook', 'trigger', 'workspace', 'model'] as const;
+export const GROUP_KEYS = ['day', 'week', 'month', 'session', 'hook', 'trigger', 'workspace', 'model', 'error'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
 
 export interface UsageStats {
@@ -69,7 +70,23 @@ export function groupKeyOf(record: LedgerRecord, by: GroupKey): string {
       return record.workspace_folder;
     case 'model':
       return record.model === '' ? '(unknown)' : record.model;
+    case 'error':
+      if (!record.error_occurred) return NO_ERROR_KEY;
+      return record.error_message === '' ? '(no message)' : record.error_message;
   }
+}
+
+/** The `error` group of rows that did not fail. */
+export const NO_ERROR_KEY = '(no error)';
+
+/**
+ * How much of a cost figure is known: every transaction priced, some, or
+ * none. An unpriced transaction adds nothing to cost_usd, so a total over
+ * unpriced rows must be shown as unpriced, never as $0.
+ */
+export function costCoverage(stats: Pick<UsageStats, 'transactions' | 'unpriced_transactions'>): 'priced' | 'partial' | 'unpriced' {
+  if (stats.unpriced_transactions === 0) return 'priced';
+  return stats.unpriced_transactions === stats.transactions ? 'unpriced' : 'partial';
 }
 
 /** Nearest-rank percentile of ascending values. */

@@ -46,7 +46,9 @@ export {
 } from './ledger.ts';
 export {
   GROUP_KEYS,
+  NO_ERROR_KEY,
   UsageAggregator,
+  costCoverage,
   groupKeyOf,
   isoWeek,
   parseDateBound,
