@@ -19,5 +19,7 @@ await build({
   sourcemap: 'linked',
   // Bundled CommonJS dependencies (proper-lockfile) still call require().
   banner: { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" },
+  // The tokenizer's tables are megabytes; only `hook kiro-stop` loads them, from node_modules at run time.
+  external: ['gpt-tokenizer'],
   logLevel: 'warning',
 });

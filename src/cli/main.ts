@@ -5,6 +5,8 @@
  */
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
 import { describeError, EXIT, UsageError } from './_shared.ts';
+import hook from './commands/hook.ts';
+import importLogs from './commands/import.ts';
 import record from './commands/record.ts';
 import report from './commands/report.ts';
 import validate from './commands/validate.ts';
@@ -18,6 +20,8 @@ export const commands: Record<string, Command> = {
   record: record as Command,
   validate: validate as Command,
   report: report as Command,
+  import: importLogs as Command,
+  hook: hook as Command,
 };
 
 const program = defineCommand({

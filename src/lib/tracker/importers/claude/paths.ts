@@ -1,0 +1,32 @@
+/** Where Claude Code keeps its transcripts: `<config dir>/projects/<project>/<session>.jsonl` (and `<session>/subagents/`). */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { glob } from 'tinyglobby';
+
+/**
+ * Claude Code's config folders: CLAUDE_CONFIG_DIR (a comma-separated list
+ * is accepted), else those of ~/.config/claude and ~/.claude that exist.
+ */
+export function claudeConfigDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const configured = env.CLAUDE_CONFIG_DIR?.split(',').map((dir) => dir.trim()).filter((dir) => dir !== '');
+  if (configured && configured.length > 0) return configured.map((dir) => resolve(dir));
+  const home = homedir();
+  const found = [join(home, '.config', 'claude'), join(home, '.claude')].filter((dir) => existsSync(join(dir, 'projects')));
+  return found.length > 0 ? found : [join(home, '.claude')];
+}
+
+export async function claudeTranscripts(configDir: string): Promise<string[]> {
+  const files = await glob('projects/**/*.jsonl', { cwd: configDir, absolute: true, dot: true });
+  return files.sort();
+}
+
+/**
+ * The files a hook for one session should read: its transcript, and the
+ * transcripts of the subagents it started (`<session>/subagents/*.jsonl`
+ * beside it), which Claude Code writes separately.
+ */
+export async function sessionTranscripts(transcriptPath: string, sessionId: string): Promise<string[]> {
+  const subagents = await glob(`${sessionId.replace(/[^A-Za-z0-9_-]/g, '?')}/subagents/*.jsonl`, { cwd: dirname(transcriptPath), absolute: true });
+  return [resolve(transcriptPath), ...subagents.sort()];
+}

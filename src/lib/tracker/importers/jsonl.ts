@@ -1,0 +1,60 @@
+/**
+ * Streams a JSON Lines file one line at a time (agents' logs reach hundreds
+ * of megabytes), counting lines that are not JSON instead of stopping: a log
+ * being written can end in a torn line, and one bad line must not hide the rest.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export type JsonLine = { line: number; ok: true; value: unknown } | { line: number; ok: false };
+
+export async function* readJsonLines(path: string): AsyncGenerator<JsonLine> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line += 1;
+    if (text.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      yield { line, ok: false };
+      continue;
+    }
+    yield { line, ok: true, value };
+  }
+}
+
+/** Seconds between two logged timestamps, kept inside the ledger's elapsed_time range. */
+export function elapsedSeconds(startIso: string | undefined, endIso: string, bounds: { min: number; max: number }): number {
+  const start = startIso === undefined ? Number.NaN : Date.parse(startIso);
+  const seconds = (Date.parse(endIso) - start) / 1000;
+  if (!Number.isFinite(seconds)) return bounds.min;
+  return Math.min(bounds.max, Math.max(bounds.min, seconds));
+}
+
+/** A logged timestamp in the ledger's form (UTC, milliseconds), or undefined when it is not a date. */
+export function ledgerTimestamp(text: string): string | undefined {
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+}
+
+/** What reading an agent's logs saw, whatever became of it in the ledger. */
+export interface ReadStats {
+  files: number;
+  lines: number;
+  /** Lines that are not JSON (torn writes, truncated files); skipped. */
+  bad_lines: number;
+  /** Usage entries found (one per API response or turn), before deduplication against the ledger. */
+  responses: number;
+  /** Entries deliberately left out, by reason. */
+  skipped: Record<string, number>;
+}
+
+export function emptyReadStats(): ReadStats {
+  return { files: 0, lines: 0, bad_lines: 0, responses: 0, skipped: {} };
+}
+
+export function countSkipped(stats: ReadStats, reason: string): void {
+  stats.skipped[reason] = (stats.skipped[reason] ?? 0) + 1;
+}
