@@ -4,7 +4,8 @@
  * append them in batches. One import at a time per ledger (a lock beside it),
  * so two hooks firing together cannot both add the same response.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parse } from 'csv-parse';
 import type { LoadedConfig } from '../config.ts';
 import { TrackerError, formatFieldIssue } from '../errors.ts';
@@ -61,6 +62,8 @@ export async function writeImported(candidates: AsyncIterable<RecordInput>, targ
   const { loaded, ledgerPath } = target;
   const now = target.now ?? new Date();
   const lockTimeoutMs = loaded.config.lock_timeout_ms;
+  // The import lock sits beside the ledger, so its folder must exist before the ledger does.
+  mkdirSync(dirname(ledgerPath), { recursive: true, mode: 0o700 });
   await withLock(importLockTarget(ledgerPath), lockTimeoutMs, async () => {
     const known = await readTransactionIds(ledgerPath);
     let batch: LedgerRecord[] = [];
