@@ -4,7 +4,7 @@
 import module from 'node:module';
 
 module.enableCompileCache?.();
-const { main } = await import('../build/token-ledger.mjs').catch((error) => {
+const { main } = await import('../build/cli/main.mjs').catch((error) => {
   if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
   process.stderr.write('token-ledger: the CLI is not built; run `pnpm install` (or `pnpm build:cli`) in the token-ledger checkout\n');
   process.exit(2);

@@ -1,7 +1,8 @@
 /**
- * Bundles the CLI into one ESM file (build/token-ledger.mjs). A hook runs the
- * CLI on every agent interaction, and one pre-linked file starts in about
- * half the time of resolving and compiling the TypeScript sources each run.
+ * Bundles the CLI into build/cli/ (ESM, one entry and shared chunks). A hook
+ * runs the CLI on every agent interaction: pre-linked JavaScript starts in
+ * about half the time of compiling the TypeScript sources each run, and code
+ * splitting keeps what `record` loads apart from the importers and tokenizer.
  */
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 await build({
   entryPoints: [`${root}src/cli/main.ts`],
-  outfile: `${root}build/token-ledger.mjs`,
+  outdir: `${root}build/cli`,
+  splitting: true,
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

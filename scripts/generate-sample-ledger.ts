@@ -3,7 +3,7 @@
  * a few hundred deterministic rows over ~60 days, several hooks, models and
  * workspaces, some errors, and prompts that stress CSV and HTML escaping.
  *
- *   node scripts/generate-sample-ledger.ts [--rows N] [--out PATH]
+ *   node scripts/generate-sample-ledger.ts [--rows N] [--days N] [--prompt-repeat N] [--seed N] [--out PATH]
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: fileURLToPath(new URL('../src/data/sample-ledger.csv', import.meta.url)) },
     seed: { type: 'string', default: '20261120' },
     days: { type: 'string', default: '60' },
+    // Repeats each prompt to reach the ~400 bytes per row of real ledgers in benchmarks.
+    'prompt-repeat': { type: 'string', default: '1' },
   },
 });
 
@@ -65,6 +67,7 @@ const ERRORS = ['Rate limit exceeded (429), retry after 20 s', 'Context window e
 
 const records: LedgerRecord[] = [];
 const count = Number(values.rows);
+const promptRepeat = Number(values['prompt-repeat']);
 const sessions = Array.from({ length: Math.max(4, Math.round(count / 12)) }, (_, index) => `sess-${String(index + 1).padStart(3, '0')}`);
 for (let index = 0; index < count; index += 1) {
   const time = END - Math.floor(random() * DAYS * 86_400_000);
@@ -80,7 +83,7 @@ for (let index = 0; index < count; index += 1) {
     validateRecord(
       {
         timestamp: new Date(time).toISOString(),
-        prompt_text: pick(PROMPTS),
+        prompt_text: Array.from({ length: promptRepeat }, () => pick(PROMPTS)).join('\n'),
         tokens_used: failed && random() < 0.5 ? 0 : input + output,
         elapsed_time: Math.round((0.4 + random() * random() * 90) * 1000) / 1000,
         session_id: pick(sessions),

@@ -5,23 +5,22 @@
  */
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
 import { describeError, EXIT, UsageError } from './_shared.ts';
-import hook from './commands/hook.ts';
-import importLogs from './commands/import.ts';
-import record from './commands/record.ts';
-import report from './commands/report.ts';
-import validate from './commands/validate.ts';
 
 export const VERSION = '0.1.0';
 
 // Commands resolve their exit code from run(); citty's own types say unknown.
 type Command = CommandDef<ArgsDef>;
 
-export const commands: Record<string, Command> = {
-  record: record as Command,
-  validate: validate as Command,
-  report: report as Command,
-  import: importLogs as Command,
-  hook: hook as Command,
+/**
+ * Each command loads on demand: a hook runs `record` on every interaction,
+ * and must not pay for parsing the importers or the tokenizer.
+ */
+export const commands: Record<string, () => Promise<Command>> = {
+  record: () => import('./commands/record.ts').then((module) => module.default as Command),
+  validate: () => import('./commands/validate.ts').then((module) => module.default as Command),
+  report: () => import('./commands/report.ts').then((module) => module.default as Command),
+  import: () => import('./commands/import.ts').then((module) => module.default as Command),
+  hook: () => import('./commands/hook.ts').then((module) => module.default as Command),
 };
 
 const program = defineCommand({
@@ -77,8 +76,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${VERSION}\n`);
       return EXIT.ok;
     }
-    const command = commands[name];
-    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(commands).join(', ')}`);
+    const load = commands[name];
+    if (!load) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(commands).join(', ')}`);
+    const command = await load();
     if (rest.some(isHelpFlag)) {
       process.stdout.write(`${await usageOf(command, program as Command)}\n`);
       return EXIT.ok;

@@ -1,0 +1,167 @@
+/**
+ * pnpm bench: the tracker's numbers, each printed against a baseline measured
+ * in the same run (these machines are shared and noisy; ratios travel better
+ * than milliseconds).
+ *
+ *   record   `token-ledger record` wall time p50/p95 over N runs vs bare `node -e ''`
+ *   append   library appendRecords p50 per record, and records per second
+ *   report   `report --json` over a generated ~100 MB ledger: time and peak RSS
+ *            above the same command on a one-row ledger
+ *   concurrency  10 processes x 1,000 records: rows lost, torn, duplicated
+ *
+ *   node scripts/bench.ts [--runs 50] [--only record,append,report,concurrency]
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parse } from 'csv-parse/sync';
+import { appendRecords, percentile, validateRecord } from '../src/lib/tracker/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '50' },
+    only: { type: 'string', default: 'record,append,report,concurrency' },
+  },
+});
+const runs = Number(values.runs);
+const only = new Set(values.only.split(','));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'bin', 'token-ledger.mjs');
+const work = mkdtempSync(join(tmpdir(), 'tl-bench-'));
+const node = process.execPath;
+
+execFileSync(node, [join(root, 'scripts', 'build-cli.ts')], { stdio: 'inherit' });
+
+function wallMs(command: string, args: readonly string[]): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TOKEN_LEDGER_CSV: '' } });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+const format = (value: number | null, digits = 1) => (value === null ? '-' : value.toFixed(digits));
+const sortNumbers = (items: number[]) => [...items].sort((a, b) => a - b);
+
+function benchRecord(): void {
+  const ledger = join(work, 'record.csv');
+  const bare: number[] = [];
+  const record: number[] = [];
+  const recordArgs = [cli, 'record', '--csv', ledger, '--prompt', 'bench prompt, with "quotes"', '--tokens', '1250', '--elapsed', '2.34', '--session', 'bench'];
+  // Warm the compile cache once, as the first hook call of a day would.
+  wallMs(node, recordArgs);
+  for (let index = 0; index < runs; index += 1) {
+    bare.push(wallMs(node, ['-e', '']));
+    record.push(wallMs(node, recordArgs));
+  }
+  const bareSorted = sortNumbers(bare);
+  const recordSorted = sortNumbers(record);
+  const bareP50 = percentile(bareSorted, 0.5) ?? 0;
+  const recordP50 = percentile(recordSorted, 0.5) ?? 0;
+  console.log(`record   bare node -e '' p50 ${format(bareP50)} ms p95 ${format(percentile(bareSorted, 0.95))} ms (${runs} runs)`);
+  console.log(`record   token-ledger record p50 ${format(recordP50)} ms p95 ${format(percentile(recordSorted, 0.95))} ms`);
+  console.log(`record   ratio p50 record / bare node = ${format(recordP50 / bareP50, 2)}x (target <= 2x, and p50 < 150 ms)`);
+}
+
+async function benchAppend(): Promise<void> {
+  const ledger = join(work, 'append.csv');
+  const count = 2000;
+  const times: number[] = [];
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < count; index += 1) {
+    const record = validateRecord(
+      {
+        timestamp: new Date().toISOString(),
+        prompt_text: `append bench ${index}, "quoted"\nsecond line`,
+        tokens_used: 1000 + index,
+        elapsed_time: 1.5,
+        session_id: 'bench',
+        workspace_folder: 'bench',
+        hook_trigger_type: 'manual',
+        agent_execution_id: `exec-${index}`,
+        file_patterns: '',
+        hook_name: 'bench',
+        error_occurred: false,
+        error_message: '',
+        transaction_id: `bench-${index}`,
+        model: '',
+        input_tokens: null,
+        output_tokens: null,
+        cache_creation_tokens: null,
+        cache_read_tokens: null,
+        cost_usd: null,
+        usage_source: 'reported',
+      },
+      { now: new Date(), maxAgeDays: 365 },
+    );
+    const start = process.hrtime.bigint();
+    await appendRecords(ledger, [record], { lockTimeoutMs: 2000 });
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const sorted = sortNumbers(times);
+  console.log(`append   library appendRecords p50 ${format(percentile(sorted, 0.5), 3)} ms p95 ${format(percentile(sorted, 0.95), 3)} ms (target p50 < 1 ms)`);
+  console.log(`append   ${format(count / seconds, 0)} validated records/s including validation (${count} records)`);
+}
+
+/** Runs a command under GNU time to read its peak RSS (KiB). */
+function timed(args: readonly string[]): { ms: number; rssMiB: number; stdout: string } {
+  const start = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', node, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TOKEN_LEDGER_CSV: '' } });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`report failed: ${result.stderr}`);
+  const rssKiB = Number(result.stderr.trim().split('\n').at(-1));
+  return { ms, rssMiB: rssKiB / 1024, stdout: result.stdout };
+}
+
+function benchReport(): void {
+  const big = join(work, 'big.csv');
+  const tiny = join(work, 'tiny.csv');
+  execFileSync(node, [join(root, 'scripts', 'generate-sample-ledger.ts'), '--rows', '250000', '--days', '365', '--prompt-repeat', '5', '--out', big], { stdio: 'inherit' });
+  execFileSync(node, [join(root, 'scripts', 'generate-sample-ledger.ts'), '--rows', '1', '--out', tiny], { stdio: 'ignore' });
+  const sizeMiB = statSync(big).size / 1024 / 1024;
+  const baseline = timed([cli, 'report', '--json', '--csv', tiny]);
+  const samples = [0, 1, 2].map(() => timed([cli, 'report', '--json', '--csv', big]));
+  const best = samples.reduce((a, b) => (a.ms <= b.ms ? a : b));
+  const totals = (JSON.parse(best.stdout) as { totals: { transactions: number } }).totals;
+  console.log(`report   ledger ${format(sizeMiB)} MiB, ${totals.transactions} rows`);
+  console.log(`report   report --json: ${format(best.ms, 0)} ms (best of 3; target <= 2000 ms), one-row ledger ${format(baseline.ms, 0)} ms`);
+  console.log(`report   peak RSS ${format(best.rssMiB)} MiB, ${format(best.rssMiB - baseline.rssMiB)} MiB above the one-row run (target <= 100 MiB)`);
+}
+
+async function benchConcurrency(): Promise<void> {
+  const ledger = join(work, 'concurrent.csv');
+  const writers = 10;
+  const each = 1000;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: writers }, (_, writer) => {
+      const input = Array.from({ length: each }, (_, index) =>
+        JSON.stringify({ prompt_text: `w${writer} r${index}, "q"\n`, tokens_used: index + 1, elapsed_time: 0.1, agent_execution_id: `w${writer}-r${index}` }),
+      ).join('\n');
+      return new Promise<void>((resolve, reject) => {
+        const child = spawn(node, [cli, 'record', '--stdin', '--csv', ledger], { stdio: ['pipe', 'ignore', 'inherit'] });
+        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${writer} exited ${code}`))));
+        child.stdin.end(input);
+      });
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rows = parse(readFileSync(ledger), { columns: true }) as Record<string, string>[];
+  const distinct = new Set(rows.map((row) => row.agent_execution_id)).size;
+  const torn = rows.filter((row) => !/^w\d+ r\d+, "q"\n$/.test(row.prompt_text ?? '')).length;
+  console.log(
+    `concurrency ${writers} x ${each}: ${rows.length} rows, ${writers * each - distinct} lost, ${torn} torn, ${rows.length - distinct} duplicated, ${format(seconds, 2)} s`,
+  );
+}
+
+try {
+  if (only.has('record')) benchRecord();
+  if (only.has('append')) await benchAppend();
+  if (only.has('report')) benchReport();
+  if (only.has('concurrency')) await benchConcurrency();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
