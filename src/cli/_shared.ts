@@ -2,8 +2,8 @@
  * What every command shares: the common flags, where the ledger is, and how
  * results and errors reach the terminal.
  */
-import { resolve } from 'node:path';
-import { loadConfig, TrackerError, type LoadedConfig } from '../lib/tracker/index.ts';
+import { dirname, resolve } from 'node:path';
+import { HOOK_BUDGET_MS, loadConfig, TrackerError, type LoadedConfig, type RecordResult } from '../lib/tracker/index.ts';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
@@ -60,4 +60,42 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+export const strictArg = {
+  strict: { type: 'boolean', description: 'Exit 1 instead of 0 when the record could not reach the ledger (spooled or lost)' },
+} as const;
+
+/**
+ * A hook call has a hard budget: whatever is still running when it ends, the
+ * process exits with one line on stderr rather than holding up the IDE.
+ */
+export function armHookDeadline(strict: boolean): void {
+  const left = Math.max(0, HOOK_BUDGET_MS - Math.round(performance.now()));
+  setTimeout(() => {
+    process.stderr.write(`token-ledger: gave up after ${HOOK_BUDGET_MS / 1000} s; the record may not have been saved (run \`token-ledger doctor\`)\n`);
+    process.exit(strict ? EXIT.invalid : EXIT.ok);
+  }, left).unref();
+}
+
+/** One stderr line when records went to the spool instead of the ledger; returns the exit code. */
+export function reportSpooled(results: readonly RecordResult[], strict: boolean): number {
+  const spooled = results.filter((result) => result.status === 'spooled');
+  for (const result of results) {
+    if (result.status === 'written') for (const warning of result.warnings) process.stderr.write(`token-ledger: warning: ${warning}\n`);
+  }
+  const first = spooled[0];
+  if (!first) return EXIT.ok;
+  const what = spooled.length === 1 ? `record ${first.record.transaction_id}` : `${spooled.length} records`;
+  process.stderr.write(
+    `token-ledger: ${first.reason}; ${what} saved to the spool ${dirname(first.spoolFile)} and will be added by the next write or \`token-ledger flush\`\n`,
+  );
+  return strict ? EXIT.invalid : EXIT.ok;
+}
+
+/** When neither the ledger nor the spool could take the record: one line, exit 0 unless --strict. Other errors pass on. */
+export function reportLost(error: unknown, strict: boolean): number {
+  if (!(error instanceof TrackerError) || error.code !== 'SPOOL_UNWRITABLE') throw error;
+  process.stderr.write(`token-ledger: ${error.message}\n`);
+  return strict ? EXIT.invalid : EXIT.ok;
 }

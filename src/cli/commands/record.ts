@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
 import { text } from 'node:stream/consumers';
 import { TrackerError, ValidationError, V2_COLUMNS, recordTransactions, type RecordInput } from '../../lib/tracker/index.ts';
-import { csvArg, EXIT, jsonArg, ledgerTarget, numberFlag, printJson } from '../_shared.ts';
+import { armHookDeadline, csvArg, EXIT, jsonArg, ledgerTarget, numberFlag, printJson, reportLost, reportSpooled, strictArg } from '../_shared.ts';
 
 const FLAG_FIELDS = {
   prompt: ['prompt_text', 'text'],
@@ -95,10 +95,12 @@ export default defineCommand({
     error: { type: 'string', description: 'Mark the interaction as failed with this message', valueHint: 'MESSAGE' },
     timestamp: { type: 'string', description: 'ISO 8601 UTC time (default: now)', valueHint: 'ISO' },
     stdin: { type: 'boolean', description: 'Read one JSON object (or JSON Lines, one record per line) keyed by ledger column names from stdin; flags win' },
+    ...strictArg,
     ...csvArg,
     ...jsonArg,
   },
   async run({ args }) {
+    armHookDeadline(Boolean(args.strict));
     const flagged: RecordInput = {};
     for (const [flag, [field, kind]] of Object.entries(FLAG_FIELDS)) {
       const value = args[flag] as string | undefined;
@@ -110,7 +112,8 @@ export default defineCommand({
     }
     const inputs = args.stdin ? (await readStdinRecords()).map((input) => ({ ...input, ...flagged })) : [flagged];
     const target = ledgerTarget(args.csv);
-    const results = await recordTransactions(inputs, { loaded: target.loaded, csvPath: target.path });
+    const results = await recordTransactions(inputs, { loaded: target.loaded, csvPath: target.path }).catch((error: unknown) => reportLost(error, Boolean(args.strict)));
+    if (typeof results === 'number') return results;
     for (const result of results) {
       if (result.status === 'disabled') {
         process.stderr.write(`token-ledger: nothing recorded: ${result.reason}\n`);
@@ -119,6 +122,6 @@ export default defineCommand({
       if (!args.json) process.stdout.write(`${result.record.transaction_id}\n`);
     }
     if (args.json) printJson(results.length === 1 ? results[0] : results);
-    return EXIT.ok;
+    return reportSpooled(results, Boolean(args.strict));
   },
 });

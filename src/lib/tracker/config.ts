@@ -42,6 +42,7 @@ const configFields = {
   backup_interval_hours: z.number({ error: 'must be a number' }).positive({ error: 'must be more than 0' }),
   compression_enabled: z.boolean({ error: 'must be true or false' }),
   retention_days: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }),
+  rotate_size_mb: z.number({ error: 'must be a number' }).min(0, { error: 'must not be negative (0 turns rotation off)' }),
   lock_timeout_ms: z
     .int({ error: 'must be a whole number' })
     .min(50, { error: 'must be at least 50' })
@@ -73,6 +74,7 @@ export const DEFAULT_CONFIG: TrackerConfig = {
   backup_interval_hours: 24,
   compression_enabled: true,
   retention_days: 365,
+  rotate_size_mb: 100,
   lock_timeout_ms: 2000,
   redaction: { enabled: true, extra_patterns: [] },
   pricing: { file: null },

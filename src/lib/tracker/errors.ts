@@ -10,7 +10,8 @@ export type TrackerErrorCode =
   | 'INVALID_LEDGER'
   | 'INVALID_INPUT'
   | 'LEDGER_UNWRITABLE'
-  | 'LOCK_TIMEOUT';
+  | 'LOCK_TIMEOUT'
+  | 'SPOOL_UNWRITABLE';
 
 export class TrackerError extends Error {
   readonly code: TrackerErrorCode;

@@ -60,3 +60,12 @@ export {
   type UsageStats,
 } from './aggregate.ts';
 export { DEFAULT_HOOK_NAME, completeRecord, recordTransaction, recordTransactions, type RecordInput, type RecordOptions, type RecordResult } from './record.ts';
+// Reliability and maintenance: spool and replay, backups, rotation, rewrites, redaction.
+export { lockState, type LockState } from './lock.ts';
+export { redactSecrets, compileExtraPatterns, type RedactionSettings } from './redact.ts';
+export { ledgerFiles, ledgerParts, readAllParts, type LedgerFileRow } from './parts.ts';
+export { besideSpoolDir, cacheSpoolDir, listSpool, replaySpool, spoolRecord, type ReplayResult, type SpoolEntry } from './spool.ts';
+export { HOOK_BUDGET_MS, deliverRecord, type Delivery } from './deliver.ts';
+export { backupDir, backupIfDue, createBackup, listBackups, type BackupFile } from './backup.ts';
+export { needsRotation, rotateLedger } from './rotate.ts';
+export { rewriteFile, rewriteLedger, type RewriteResult, type RowAction, type RowDecision } from './rewrite.ts';

@@ -2,12 +2,13 @@
  * The CSV ledger on disk: creating it with its header, appending whole rows,
  * and streaming it back as typed records.
  *
- * Appends never take the lock: each batch of rows is one write() on a file
- * opened with O_APPEND, which the kernel applies atomically at the end of the
- * file, so concurrent writers can neither interleave nor overwrite each other.
- * Only header creation takes the lock, so exactly one writer creates it.
+ * Every append takes the ledger's lock (about 0.3 ms here): rewrites (purge,
+ * erase, migrate, repair) replace the file by rename, and a lock-free append
+ * landing in the old file during a rewrite would be lost. Under the lock each
+ * batch is one write() on a file opened with O_APPEND, so rows can neither
+ * interleave nor overwrite each other, and exactly one writer creates the header.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream';
@@ -93,33 +94,48 @@ export function inspectLedger(path: string): LedgerState {
 export async function ensureLedger(path: string, options: { version?: SchemaVersion; lockTimeoutMs: number }): Promise<SchemaVersion> {
   const existing = inspectLedger(path);
   if (existing.version !== null) return existing.version;
+  makeLedgerFolder(path);
+  return withLock(path, options.lockTimeoutMs, () => ensureHeaderLocked(path, options.version ?? 2));
+}
+
+export function makeLedgerFolder(path: string): void {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   } catch (error) {
     throw ledgerIoError(path, 'create the folder of', error);
   }
-  return withLock(path, options.lockTimeoutMs, () => {
-    const state = inspectLedger(path);
-    if (state.version !== null) return state.version;
-    const version = options.version ?? 2;
-    writeWhole(path, headerLine(version), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND);
-    return version;
-  });
 }
 
-function writeWhole(path: string, text: string, flags: number): void {
+/** With the lock held: the ledger's schema version, writing the header first when the file is missing or empty. */
+function ensureHeaderLocked(path: string, version: SchemaVersion): SchemaVersion {
+  const state = inspectLedger(path);
+  if (state.version !== null) return state.version;
+  appendLocked(path, headerLine(version));
+  return version;
+}
+
+/**
+ * With the lock held: appends text in one write. A file that does not end in
+ * a newline holds the torn tail of a writer that was killed mid-write; a
+ * newline first keeps that fragment from swallowing the new rows. A short
+ * write (disk full) is cut back off, so the ledger never keeps a torn row of
+ * ours.
+ */
+function appendLocked(path: string, text: string): void {
   let fd: number;
   try {
-    fd = openSync(path, flags, LEDGER_FILE_MODE);
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, LEDGER_FILE_MODE);
   } catch (error) {
     throw ledgerIoError(path, 'open', error);
   }
   try {
-    const bytes = Buffer.from(text, 'utf8');
+    const { size } = fstatSync(fd);
+    const bytes = Buffer.from(endsWithNewline(fd, size) ? text : `\n${text}`, 'utf8');
     const written = writeSync(fd, bytes, 0, bytes.length);
     if (written !== bytes.length) {
-      throw new TrackerError('LEDGER_UNWRITABLE', `Short write to ${path}: ${written} of ${bytes.length} bytes`, {
-        hint: 'The disk is probably full; free space and run `token-ledger repair`.',
+      ftruncateSync(fd, size);
+      throw new TrackerError('LEDGER_UNWRITABLE', `Cannot write to ${path} (ENOSPC): only ${written} of ${bytes.length} bytes fit`, {
+        hint: 'The disk is probably full; free space, then run `token-ledger flush`.',
       });
     }
   } catch (error) {
@@ -130,18 +146,31 @@ function writeWhole(path: string, text: string, flags: number): void {
   }
 }
 
+function endsWithNewline(fd: number, size: number): boolean {
+  if (size === 0) return true;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] === 0x0a;
+}
+
 /**
- * Appends records as one write. The rows take the schema version of the
- * existing header (a v1 ledger stays v1 until migrated); a missing ledger is
- * created as v2.
+ * Appends records as one write, under the ledger's lock. The rows take the
+ * schema version of the existing header (a v1 ledger stays v1 until
+ * migrated); a missing ledger is created as v2.
  */
 export async function appendRecords(
   path: string,
   records: readonly LedgerRecord[],
   options: { lockTimeoutMs: number },
 ): Promise<SchemaVersion> {
-  const version = await ensureLedger(path, options);
-  if (records.length > 0) writeWhole(path, formatRows(records, version), constants.O_WRONLY | constants.O_APPEND);
+  makeLedgerFolder(path);
+  return withLock(path, options.lockTimeoutMs, () => appendRecordsLocked(path, records));
+}
+
+/** appendRecords for a caller that already holds the ledger's lock (spool replay). */
+export function appendRecordsLocked(path: string, records: readonly LedgerRecord[]): SchemaVersion {
+  const version = ensureHeaderLocked(path, 2);
+  if (records.length > 0) appendLocked(path, formatRows(records, version));
   return version;
 }
 
@@ -153,6 +182,8 @@ export type LedgerRow =
 export interface ReadLedgerOptions {
   /** The clock the future-timestamp rule is measured against. */
   now?: Date;
+  /** Read this stream (a decompressed backup, say) instead of opening `path`, which then only names it in messages. */
+  source?: NodeJS.ReadableStream;
 }
 
 /**
@@ -173,7 +204,7 @@ export async function* readLedger(path: string, options: ReadLedgerOptions = {})
       },
   });
   // pipeline, unlike pipe, passes a read error on to the parser, ending the loop below with it.
-  pipeline(await openLedgerStream(path), parser, () => {});
+  pipeline(options.source ?? (await openLedgerStream(path)), parser, () => {});
   let columns: readonly Column[] | undefined;
   let previousEndLine = 0;
   try {

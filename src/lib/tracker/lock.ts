@@ -4,6 +4,7 @@
  * is held, treats a lock whose holder died as stale, and releases held locks
  * when the process exits on a signal.
  */
+import { statSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { TrackerError } from './errors.ts';
 
@@ -26,7 +27,13 @@ export async function withLock<T>(target: string, timeoutMs: number, action: () 
         lockfilePath: lockPathFor(target),
       });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') {
+        const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+        throw new TrackerError('LEDGER_UNWRITABLE', `Cannot take the lock ${lockPathFor(target)} (${code}): ${(error as Error).message}`, {
+          hint: 'The lock is a folder created beside the ledger; check that the folder is writable and the disk has space.',
+          cause: error,
+        });
+      }
       if (Date.now() >= deadline) {
         throw new TrackerError('LOCK_TIMEOUT', `The lock ${lockPathFor(target)} is still held after ${timeoutMs} ms`, {
           hint: `Another token-ledger process is working on ${target}; retry, or raise lock_timeout_ms. A lock left by a killed process is recovered after ${STALE_LOCK_MS / 1000} s.`,
@@ -41,4 +48,17 @@ export async function withLock<T>(target: string, timeoutMs: number, action: () 
   } finally {
     await release();
   }
+}
+
+export type LockState = 'free' | 'held' | 'stale';
+
+/** Whether someone holds the lock on `target` now, for `doctor`. */
+export function lockState(target: string, now = Date.now()): LockState {
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(lockPathFor(target)).mtimeMs;
+  } catch {
+    return 'free';
+  }
+  return now - mtimeMs > STALE_LOCK_MS ? 'stale' : 'held';
 }

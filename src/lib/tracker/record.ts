@@ -5,9 +5,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { isTrackingEnabled, loadConfig, type LoadedConfig } from './config.ts';
-import { appendRecords } from './ledger.ts';
+import { deliverRecord, LEDGER_BUDGET_MS } from './deliver.ts';
 import { costOfCandidate, pricingFor } from './pricing.ts';
 import { storedPromptText, truncateText } from './prompt.ts';
+import { redactSecrets } from './redact.ts';
 import { LIMITS, type LedgerRecord, type SchemaVersion } from './schema.ts';
 import { ValidationError } from './errors.ts';
 import { validateRecord } from './validate.ts';
@@ -28,7 +29,9 @@ export interface RecordOptions {
 }
 
 export type RecordResult =
-  | { status: 'written'; record: LedgerRecord; path: string; version: SchemaVersion }
+  | { status: 'written'; record: LedgerRecord; path: string; version: SchemaVersion; warnings: string[] }
+  /** The ledger could not be written; the record waits in the spool (`spoolFile`) for the next write or `flush`. */
+  | { status: 'spooled'; record: LedgerRecord; path: string; spoolFile: string; reason: string }
   | { status: 'disabled'; reason: string };
 
 function defaultSessionId(now: Date): string {
@@ -40,7 +43,7 @@ function defaultSessionId(now: Date): string {
 export function completeRecord(input: RecordInput, loaded: LoadedConfig, now: Date, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const { config, root } = loaded;
   const candidate: Record<string, unknown> = { ...input };
-  const errorMessage = typeof input.error_message === 'string' ? input.error_message : '';
+  const errorMessage = typeof input.error_message === 'string' ? redactSecrets(input.error_message, config.redaction) : '';
   candidate.timestamp ??= now.toISOString();
   candidate.session_id ??= env.TOKEN_LEDGER_SESSION ?? defaultSessionId(now);
   candidate.agent_execution_id ??= `exec-${randomBytes(8).toString('hex')}`;
@@ -61,7 +64,7 @@ export function completeRecord(input: RecordInput, loaded: LoadedConfig, now: Da
     candidate.tokens_used = candidate.input_tokens + candidate.output_tokens;
   }
   candidate.usage_source ??= 'reported';
-  if (typeof input.prompt_text === 'string') candidate.prompt_text = storedPromptText(input.prompt_text, config);
+  if (typeof input.prompt_text === 'string') candidate.prompt_text = storedPromptText(redactSecrets(input.prompt_text, config.redaction), config);
   else candidate.prompt_text ??= '';
   return candidate;
 }
@@ -92,10 +95,12 @@ export async function recordTransactions(inputs: readonly RecordInput[], options
     withRecordIndex(index, inputs.length, () => validateRecord(completeRecord(input, loaded, now, env), context)),
   );
   const path = options.csvPath ?? loaded.ledgerPath;
+  // One budget for the whole call: a hook must finish in 5 s however many records it brings.
+  const deadline = Date.now() + LEDGER_BUDGET_MS;
   const results: RecordResult[] = [];
   for (const record of records) {
-    const version = await appendRecords(path, [record], { lockTimeoutMs: loaded.config.lock_timeout_ms });
-    results.push({ status: 'written', record, path, version });
+    const delivery = await deliverRecord(path, record, { config: loaded.config, env, deadline });
+    results.push({ ...delivery, record });
   }
   return results;
 }
