@@ -1,0 +1,141 @@
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateClaudeLogs } from '../../../../scripts/generate-agent-logs.ts';
+import { claudeRecords } from '../../../../src/lib/tracker/importers/claude/parser.ts';
+import { claudeTranscripts, sessionTranscripts } from '../../../../src/lib/tracker/importers/claude/paths.ts';
+import { emptyReadStats, type ReadStats } from '../../../../src/lib/tracker/importers/jsonl.ts';
+import { importRecords, newImportSummary } from '../../../../src/lib/tracker/importers/writer.ts';
+import type { RecordInput } from '../../../../src/lib/tracker/record.ts';
+import { importWorkspace, ledgerRecords, sums } from './helpers.ts';
+
+const SESSION = '5b0c7f8e-1d1e-4a8e-9a47-3f1d2c0b9e11';
+
+function assistant(id: string, request: string, output: number, stop: string | null, second: number, extra: Record<string, unknown> = {}) {
+  return {
+    type: 'assistant',
+    sessionId: SESSION,
+    cwd: '/home/dev/shop',
+    requestId: request,
+    timestamp: `2026-05-01T10:00:${String(second).padStart(2, '0')}.000Z`,
+    message: {
+      id,
+      model: 'claude-sonnet-4-5-20250929',
+      stop_reason: stop,
+      usage: { input_tokens: 10, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: output },
+    },
+    ...extra,
+  };
+}
+
+const user = (second: number) => ({ type: 'user', sessionId: SESSION, timestamp: `2026-05-01T10:00:${String(second).padStart(2, '0')}.000Z`, message: { role: 'user', content: 'go on' } });
+
+function writeTranscript(lines: readonly (object | string)[]): string {
+  const { root } = importWorkspace();
+  const folder = join(root, 'claude', 'projects', '-home-dev-shop');
+  mkdirSync(folder, { recursive: true });
+  const path = join(folder, `${SESSION}.jsonl`);
+  writeFileSync(path, lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n'));
+  return path;
+}
+
+async function collect(files: readonly string[], options: { settleAll?: boolean } = {}): Promise<{ records: RecordInput[]; stats: ReadStats }> {
+  const stats = emptyReadStats();
+  const records: RecordInput[] = [];
+  for await (const record of claudeRecords(files, stats, options)) records.push(record);
+  return { records, stats };
+}
+
+describe('Claude Code transcript parsing', () => {
+  const lines = [
+    user(0),
+    assistant('msg_A', 'req_A', 5, null, 2),
+    assistant('msg_A', 'req_A', 50, null, 3),
+    assistant('msg_A', 'req_A', 400, 'tool_use', 4),
+    user(5),
+    assistant('msg_B', 'req_B', 10, null, 7),
+    assistant('msg_B', 'req_B', 90, null, 8),
+    '{"type":"assistant","message":{"id":"msg_T","usa',
+    { ...assistant('msg_S', 'req_S', 0, 'stop_sequence', 9), message: { id: 'msg_S', model: '<synthetic>', stop_reason: 'stop_sequence', usage: { input_tokens: 0, output_tokens: 0 } } },
+    user(10),
+    assistant('msg_C', 'req_C', 7, null, 12),
+  ];
+
+  it('keeps one record per response: the stop_reason line, else the largest output, never the first', async () => {
+    const { records, stats } = await collect([writeTranscript(lines)]);
+    expect(records.map((record) => [record.transaction_id, record.output_tokens])).toEqual([
+      ['claude:msg_A:req_A', 400],
+      ['claude:msg_B:req_B', 90],
+    ]);
+    expect(stats).toMatchObject({ files: 1, lines: lines.length, bad_lines: 1, responses: 2, skipped: { synthetic: 1, in_progress: 1 } });
+  });
+
+  it('counts all input, cache parts included, and measures elapsed from the line before the response', async () => {
+    const { records } = await collect([writeTranscript(lines)]);
+    expect(records[0]).toMatchObject({
+      input_tokens: 1110,
+      cache_creation_tokens: 100,
+      cache_read_tokens: 1000,
+      tokens_used: 1510,
+      elapsed_time: 4,
+      timestamp: '2026-05-01T10:00:04.000Z',
+      session_id: SESSION,
+      workspace_folder: 'shop',
+      usage_source: 'transcript',
+      hook_trigger_type: 'agentExecutionCompleted',
+    });
+  });
+
+  it('holds back the last response of a live transcript until it is complete', async () => {
+    const path = writeTranscript(lines);
+    expect((await collect([path], { settleAll: true })).records.map((record) => record.transaction_id)).toContain('claude:msg_C:req_C');
+    const old = new Date(Date.now() - 10 * 60_000);
+    utimesSync(path, old, old);
+    expect((await collect([path])).records).toHaveLength(3);
+  });
+
+  it('hashes ids the ledger cannot hold instead of cutting them', async () => {
+    const longSession = `session/${'x'.repeat(80)}`;
+    const longId = `msg_${'y'.repeat(200)}`;
+    const { records } = await collect([writeTranscript([assistant(longId, 'req_1', 3, 'end_turn', 1, { sessionId: longSession }), user(2)])]);
+    const [record] = records;
+    expect(record?.session_id).toMatch(/^h-[0-9a-f]{40}$/);
+    expect(record?.transaction_id).toMatch(/^claude:h-[0-9a-f]{48}$/);
+    const again = await collect([writeTranscript([assistant(`${longId}z`, 'req_1', 3, 'end_turn', 1, { sessionId: `${longSession}z` }), user(2)])]);
+    expect(again.records[0]?.transaction_id).not.toBe(record?.transaction_id);
+    expect(again.records[0]?.session_id).not.toBe(record?.session_id);
+  });
+
+  it("finds a session's subagent transcripts beside it", async () => {
+    const path = writeTranscript([user(0)]);
+    const subagents = join(path.replace(/\.jsonl$/, ''), 'subagents');
+    mkdirSync(subagents, { recursive: true });
+    writeFileSync(join(subagents, 'agent-1.jsonl'), '');
+    expect(await sessionTranscripts(path, SESSION)).toEqual([path, join(subagents, 'agent-1.jsonl')]);
+  });
+});
+
+describe('importing generated Claude Code history', () => {
+  it('adds exactly the generated responses and sums, once', async () => {
+    const { root, target } = importWorkspace();
+    const expected = generateClaudeLogs(join(root, 'claude'), { responses: 400, seed: 7 });
+    const files = await claudeTranscripts(join(root, 'claude'));
+    const first = await importRecords(newImportSummary('claude', target.ledgerPath), (stats) => claudeRecords(files, stats), target);
+    expect(first).toMatchObject({ files: expected.files, lines: expected.lines, bad_lines: expected.bad_lines, added: expected.responses, rejected: 0 });
+    const records = await ledgerRecords(target.ledgerPath);
+    expect(records).toHaveLength(expected.responses);
+    expect(sums(records)).toEqual({
+      input_tokens: expected.input_tokens,
+      output_tokens: expected.output_tokens,
+      cache_creation_tokens: expected.cache_creation_tokens,
+      cache_read_tokens: expected.cache_read_tokens,
+    });
+    expect(records.filter((record) => record.model === 'claude-lab-preview-x').every((record) => record.cost_usd === null)).toBe(true);
+    expect(records.filter((record) => record.model !== 'claude-lab-preview-x').every((record) => (record.cost_usd ?? 0) > 0)).toBe(true);
+
+    const second = await importRecords(newImportSummary('claude', target.ledgerPath), (stats) => claudeRecords(files, stats), target);
+    expect(second.added).toBe(0);
+    expect(second.duplicates).toBe(first.responses);
+    expect(await ledgerRecords(target.ledgerPath)).toHaveLength(expected.responses);
+  });
+});
