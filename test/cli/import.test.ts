@@ -1,0 +1,90 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateClaudeLogs, generateCodexLogs, type ExpectedUsage } from '../../scripts/generate-agent-logs.ts';
+import { runCli } from '../helpers/cli.ts';
+
+function workspace(): { root: string; csv: string } {
+  const root = mkdtempSync(join(tmpdir(), 'tl-cli-import-'));
+  mkdirSync(join(root, '.git'));
+  return { root, csv: join(root, 'ledger.csv') };
+}
+
+async function reportTotals(csv: string, cwd: string): Promise<Record<string, number>> {
+  const result = await runCli(['report', '--json', '--csv', csv], { cwd });
+  expect(result.code).toBe(0);
+  return (JSON.parse(result.stdout) as { totals: Record<string, number> }).totals;
+}
+
+function expectTotals(totals: Record<string, number>, expected: ExpectedUsage): void {
+  expect(totals).toMatchObject({
+    transactions: expected.responses,
+    input_tokens: expected.input_tokens,
+    output_tokens: expected.output_tokens,
+    cache_creation_tokens: expected.cache_creation_tokens,
+    cache_read_tokens: expected.cache_read_tokens,
+    tokens_used: expected.input_tokens + expected.output_tokens,
+  });
+}
+
+describe('token-ledger import claude', () => {
+  it('imports generated history with the generator\'s own totals, and a second run adds nothing', async () => {
+    const { root, csv } = workspace();
+    const dir = join(root, 'claude-home');
+    const expected = generateClaudeLogs(dir, { responses: 600, seed: 3 });
+
+    const first = await runCli(['import', 'claude', '--dir', dir, '--json', '--csv', csv], { cwd: root });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ files: expected.files, lines: expected.lines, bad_lines: expected.bad_lines, added: expected.responses, rejected: 0 });
+    expectTotals(await reportTotals(csv, root), expected);
+
+    const byModel = await runCli(['report', '--by', 'model', '--json', '--csv', csv], { cwd: root });
+    const groups = (JSON.parse(byModel.stdout) as { groups: { key: string; transactions: number; unpriced_transactions: number; cost_usd: number }[] }).groups;
+    for (const group of groups) {
+      expect(group.transactions).toBe(expected.by_model[group.key]);
+      expect(group.unpriced_transactions).toBe(group.key === 'claude-lab-preview-x' ? group.transactions : 0);
+      expect(group.cost_usd > 0).toBe(group.key !== 'claude-lab-preview-x');
+    }
+    const table = await runCli(['report', '--by', 'model', '--csv', csv], { cwd: root });
+    expect(table.stdout).toMatch(/claude-lab-preview-x .* unpriced/);
+    expect(table.stdout).toMatch(/have no price \(unknown model\)/);
+
+    const second = await runCli(['import', 'claude', '--dir', dir, '--json', '--csv', csv], { cwd: root });
+    expect(JSON.parse(second.stdout)).toMatchObject({ added: 0, bad_lines: expected.bad_lines });
+    expectTotals(await reportTotals(csv, root), expected);
+    const validate = await runCli(['validate', '--csv', csv], { cwd: root });
+    expect(validate.code).toBe(0);
+  });
+
+  it('reads CLAUDE_CONFIG_DIR when no --dir is given', async () => {
+    const { root, csv } = workspace();
+    const dir = join(root, 'elsewhere');
+    const expected = generateClaudeLogs(dir, { responses: 30, seed: 5 });
+    const result = await runCli(['import', 'claude', '--json', '--csv', csv], { cwd: root, env: { CLAUDE_CONFIG_DIR: dir } });
+    expect(JSON.parse(result.stdout)).toMatchObject({ added: expected.responses });
+  });
+
+  it('says which folder is missing and exits 1; an unknown source is a usage error', async () => {
+    const { root, csv } = workspace();
+    const missing = await runCli(['import', 'claude', '--dir', join(root, 'nope'), '--csv', csv], { cwd: root });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/No Claude Code folder at .*nope\n {2}hint: /);
+    const unknown = await runCli(['import', 'cursor', '--csv', csv], { cwd: root });
+    expect(unknown.code).toBe(2);
+  });
+});
+
+describe('token-ledger import codex', () => {
+  it('imports generated sessions with the generator\'s own totals, once (CODEX_HOME)', async () => {
+    const { root, csv } = workspace();
+    const home = join(root, 'codex-home');
+    const expected = generateCodexLogs(home, { responses: 250, seed: 9 });
+    const first = await runCli(['import', 'codex', '--json', '--csv', csv], { cwd: root, env: { CODEX_HOME: home } });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ files: expected.files, lines: expected.lines, bad_lines: expected.bad_lines, added: expected.responses });
+    expectTotals(await reportTotals(csv, root), expected);
+    const second = await runCli(['import', 'codex', '--dir', home, '--json', '--csv', csv], { cwd: root });
+    expect(JSON.parse(second.stdout)).toMatchObject({ added: 0, duplicates: expected.responses });
+  });
+});
