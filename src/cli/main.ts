@@ -21,6 +21,15 @@ export const commands: Record<string, () => Promise<Command>> = {
   report: () => import('./commands/report.ts').then((module) => module.default as Command),
   import: () => import('./commands/import.ts').then((module) => module.default as Command),
   hook: () => import('./commands/hook.ts').then((module) => module.default as Command),
+  flush: () => import('./commands/flush.ts').then((module) => module.default as Command),
+  backup: () => import('./commands/backup.ts').then((module) => module.default as Command),
+  rotate: () => import('./commands/rotate.ts').then((module) => module.default as Command),
+  purge: () => import('./commands/purge.ts').then((module) => module.default as Command),
+  erase: () => import('./commands/erase.ts').then((module) => module.default as Command),
+  export: () => import('./commands/export.ts').then((module) => module.default as Command),
+  repair: () => import('./commands/repair.ts').then((module) => module.default as Command),
+  migrate: () => import('./commands/migrate.ts').then((module) => module.default as Command),
+  doctor: () => import('./commands/doctor.ts').then((module) => module.default as Command),
 };
 
 const program = defineCommand({

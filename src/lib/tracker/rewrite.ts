@@ -148,3 +148,9 @@ export async function rewriteLedger(ledgerPath: string, decide: RowDecision, opt
     return { ...total, files, backups };
   });
 }
+
+/**
+ * Maintenance commands wait this long for the lock: longer than the stale
+ * limit, so a lock left by a killed process is taken over rather than failing.
+ */
+export const MAINTENANCE_LOCK_TIMEOUT_MS = 15_000;
