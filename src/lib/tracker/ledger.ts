@@ -102,7 +102,13 @@ export function makeLedgerFolder(path: string): void {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw ledgerIoError(path, 'create the folder of', error);
+    // mkdir -p says EEXIST when a file stands where a folder of the path should be.
+    const notAFolder = (error as NodeJS.ErrnoException).code === 'EEXIST';
+    throw ledgerIoError(
+      path,
+      'create the folder of',
+      notAFolder ? Object.assign(new Error(`a file stands where a folder of ${dirname(path)} should be`), { code: 'ENOTDIR' }) : error,
+    );
   }
 }
 
