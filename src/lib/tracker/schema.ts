@@ -149,7 +149,8 @@ export const ledgerRecordShape = z.object({
   cost_usd: z
     .number({ error: 'must be a number of US dollars' })
     .min(0, { error: 'must not be negative' })
-    .refine(Number.isFinite, { error: 'must be finite' })
+    // Bounded so rounding to COST_DECIMALS cannot overflow to Infinity (found by the fuzz test).
+    .max(1_000_000_000, { error: 'must be at most 1000000000' })
     .transform((value) => roundTo(value, COST_DECIMALS))
     .nullable(),
   usage_source: z.enum(USAGE_SOURCES, { error: `must be one of ${USAGE_SOURCES.join(', ')}` }).nullable(),
