@@ -73,7 +73,7 @@ export interface GenerateOptions {
   seed?: number;
 }
 
-const START = Date.parse('2026-03-02T09:00:00.000Z');
+const START = Date.parse('2025-06-02T09:00:00.000Z');
 export const CLAUDE_MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001', 'claude-3-5-haiku-20241022', 'claude-lab-preview-x'] as const;
 export const CODEX_MODELS = ['gpt-5-codex', 'gpt-5', 'gpt-5.1-codex-mini'] as const;
 
@@ -234,7 +234,7 @@ export function generateCodexLogs(dir: string, options: GenerateOptions): Expect
   let time = START;
   let written = 0;
   while (written < options.responses) {
-    time += dice.int(1, 36) * 3600_000;
+    time += dice.int(5, 90) * 60_000;
     const start = new Date(time);
     const iso = start.toISOString();
     const folder = join(dir, 'sessions', iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10));

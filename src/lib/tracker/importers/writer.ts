@@ -61,6 +61,8 @@ function importLockTarget(ledgerPath: string): string {
 export async function writeImported(candidates: AsyncIterable<RecordInput>, target: ImportTarget, counts: WriteCounts): Promise<void> {
   const { loaded, ledgerPath } = target;
   const now = target.now ?? new Date();
+  // One rules object for the whole import: the compiled schema is cached per rules object.
+  const rules = { now, maxAgeDays: null };
   const lockTimeoutMs = loaded.config.lock_timeout_ms;
   // The import lock sits beside the ledger, so its folder must exist before the ledger does.
   mkdirSync(dirname(ledgerPath), { recursive: true, mode: 0o700 });
@@ -81,7 +83,7 @@ export async function writeImported(candidates: AsyncIterable<RecordInput>, targ
       }
       // Importers name the session themselves, so no env default applies; and imported history is
       // not "recorded live", so the max_age_days rule does not either.
-      const check = checkRecord(completeRecord(candidate, loaded, now, {}), { now, maxAgeDays: null });
+      const check = checkRecord(completeRecord(candidate, loaded, now, {}), rules);
       if (!check.ok) {
         counts.rejected += 1;
         if (counts.rejections.length < MAX_LISTED_REJECTIONS) counts.rejections.push(`${id}: ${check.issues.map(formatFieldIssue).join('; ')}`);
