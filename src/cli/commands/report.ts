@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { GROUP_KEYS, UsageAggregator, costCoverage, parseDateBound, readLedger, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
+import { GROUP_KEYS, UsageAggregator, costCoverage, parseDateBound, readAllParts, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
 import { csvArg, EXIT, formatTable, jsonArg, ledgerTarget, printJson, UsageError } from '../_shared.ts';
 
 const integer = new Intl.NumberFormat('en-US');
@@ -47,7 +47,7 @@ export default defineCommand({
     });
     const { path } = ledgerTarget(args.csv);
     let invalidRows = 0;
-    for await (const row of readLedger(path)) {
+    for await (const row of readAllParts(path)) {
       if (row.ok) aggregator.add(row.record);
       else invalidRows += 1;
     }

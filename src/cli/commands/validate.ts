@@ -1,10 +1,12 @@
 import { defineCommand } from 'citty';
-import { formatFieldIssue, inspectLedger, readLedger, type FieldIssue } from '../../lib/tracker/index.ts';
+import { formatFieldIssue, inspectLedger, readAllParts, type FieldIssue } from '../../lib/tracker/index.ts';
 import { csvArg, EXIT, jsonArg, ledgerTarget, printJson } from '../_shared.ts';
 
 const MAX_LISTED_PROBLEMS = 50;
 
 interface Problem {
+  /** Set for rows of a rotated part; rows of the live file leave it out. */
+  file?: string;
   line: number;
   issues: FieldIssue[];
 }
@@ -19,10 +21,11 @@ export default defineCommand({
     const seen = new Map<string, number>();
     let rows = 0;
     let duplicates = 0;
-    for await (const row of readLedger(path)) {
+    for await (const row of readAllParts(path)) {
+      const file = row.file === path ? undefined : row.file;
       rows += 1;
       if (!row.ok) {
-        problems.push({ line: row.line, issues: row.issues });
+        problems.push({ file, line: row.line, issues: row.issues });
         continue;
       }
       const id = row.record.transaction_id;
@@ -32,7 +35,7 @@ export default defineCommand({
         continue;
       }
       duplicates += 1;
-      problems.push({ line: row.line, issues: [{ field: 'transaction_id', value: id, rule: `duplicates the row at line ${firstLine}` }] });
+      problems.push({ file, line: row.line, issues: [{ field: 'transaction_id', value: id, rule: `duplicates the row at line ${firstLine}` }] });
     }
     const invalid = problems.length - duplicates;
     const summary = { path, schema_version: state.version, rows, valid: rows - invalid - duplicates, invalid, duplicates };
@@ -40,7 +43,7 @@ export default defineCommand({
       printJson({ ...summary, ok: problems.length === 0, problems });
     } else {
       for (const problem of problems.slice(0, MAX_LISTED_PROBLEMS)) {
-        for (const issue of problem.issues) process.stdout.write(`line ${problem.line}: ${formatFieldIssue(issue)}\n`);
+        for (const issue of problem.issues) process.stdout.write(`${problem.file ? `${problem.file} ` : ''}line ${problem.line}: ${formatFieldIssue(issue)}\n`);
       }
       if (problems.length > MAX_LISTED_PROBLEMS) {
         process.stdout.write(`... and ${problems.length - MAX_LISTED_PROBLEMS} more rows with problems (use --json for all)\n`);
