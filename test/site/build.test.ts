@@ -1,0 +1,174 @@
+/**
+ * The built site: usage pages built from the sample, a hostile and an empty
+ * ledger agree with `track report`, show every text escaped, survive having
+ * no data, and leave linkinator no broken link.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { LinkChecker } from 'linkinator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NO_ERROR_KEY, type UsageGroup, type UsageStats } from '../../src/lib/tracker/index.ts';
+import { formatInteger } from '../../src/site/format.ts';
+import { runCli } from '../helpers/cli.ts';
+import { FORBIDDEN_MARKUP, HOSTILE_ERROR, HOSTILE_MODEL, HOSTILE_PROMPTS, HOSTILE_WORKSPACE, emptyLedger, hostileLedger } from './ledgers.ts';
+import { USAGE_ROUTES, chartSpecs, mainContent, pageTotals, readPage, sidebarLinks } from './pages.ts';
+import { SAMPLE_LEDGER, buildSite } from './site-build.ts';
+
+interface CliReport {
+  totals: UsageStats;
+  groups: UsageGroup[];
+  invalid_rows: number;
+}
+
+async function cliReport(ledger: string, by?: string): Promise<CliReport> {
+  const result = await runCli(['report', '--json', '--csv', ledger, ...(by ? ['--by', by] : [])]);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as CliReport;
+}
+
+/** Every page of a build, as the route it is served at. */
+function builtRoutes(outDir: string): string[] {
+  return (readdirSync(outDir, { recursive: true }) as string[])
+    .filter((file) => file.endsWith(`${sep}index.html`) || file === 'index.html')
+    .map((file) => `/${relative('.', file).split(sep).slice(0, -1).join('/')}${file === 'index.html' ? '' : '/'}`)
+    .filter((route) => !route.startsWith('/pagefind'));
+}
+
+async function brokenLinks(outDir: string): Promise<{ checked: number; broken: string[] }> {
+  const result = await new LinkChecker().check({ path: outDir, recurse: true, checkFragments: true });
+  const broken = result.links.filter((link) => link.state === 'BROKEN').map((link) => `${link.url} (from ${link.parent ?? '?'})`);
+  return { checked: result.links.length, broken };
+}
+
+function expectTotalsMatch(html: string, totals: UsageStats): void {
+  const onPage = pageTotals(html);
+  const keys = ['transactions', 'tokens_used', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'cost_usd', 'unpriced_transactions', 'errors', 'error_rate', 'elapsed_p50', 'elapsed_p95', 'cache_read_share'] as const;
+  for (const key of keys) expect(onPage.get(key), key).toBe(String(totals[key]));
+  expect(html).toContain(`>${formatInteger(totals.tokens_used)}<`);
+}
+
+function expectChartMatchesGroups(spec: { labels: string[]; series: { metric: string; values: (number | null)[] }[] } | undefined, groups: readonly UsageGroup[], metric: 'tokens_used' | 'errors'): void {
+  expect(spec?.labels).toEqual(groups.map((group) => group.key));
+  expect(spec?.series.find((series) => series.metric === metric)?.values).toEqual(groups.map((group) => group[metric]));
+}
+
+describe('site built from the sample ledger', () => {
+  let outDir = '';
+  beforeAll(async () => {
+    ({ outDir } = await buildSite('sample', SAMPLE_LEDGER));
+  });
+
+  it('shows the totals `track report --json` gives for the same ledger', async () => {
+    const report = await cliReport(SAMPLE_LEDGER);
+    expect(report.totals.transactions).toBeGreaterThan(0);
+    expectTotalsMatch(readPage(outDir, '/runbook/usage/'), report.totals);
+  });
+
+  it('charts the same groups as `track report --by model` and `--by error`', async () => {
+    const byModel = await cliReport(SAMPLE_LEDGER, 'model');
+    const overviewCharts = chartSpecs(readPage(outDir, '/runbook/usage/'));
+    expectChartMatchesGroups(overviewCharts[1], byModel.groups, 'tokens_used');
+    const byError = await cliReport(SAMPLE_LEDGER, 'error');
+    const errorsCharts = chartSpecs(readPage(outDir, '/runbook/usage/errors/'));
+    expectChartMatchesGroups(errorsCharts[1], byError.groups.filter((group) => group.key !== NO_ERROR_KEY), 'errors');
+  });
+
+  it('marks unpriced cost as unpriced, never as $0', () => {
+    const html = readPage(outDir, '/runbook/usage/');
+    expect(pageTotals(html).get('unpriced_transactions')).not.toBe('0');
+    expect(html).not.toMatch(/>\$0\.00\*?</);
+  });
+
+  it('lists every built page in the sidebar, in three sections in order', () => {
+    const home = readPage(outDir, '/');
+    const links = new Set(sidebarLinks(home));
+    const pages = builtRoutes(outDir).filter((route) => route !== '/' && route !== '/404/');
+    expect(pages.length).toBeGreaterThan(15);
+    for (const route of pages) expect(links, route).toContain(route);
+    const sections = ['End user', 'Architecture', 'Runbook'].map((label) => home.indexOf(`>${label}<`));
+    expect(sections.every((index) => index > 0)).toBe(true);
+    expect([...sections].sort((a, b) => a - b)).toEqual(sections);
+  });
+
+  it('gives every page a title and a description', () => {
+    for (const route of builtRoutes(outDir)) {
+      const html = readPage(outDir, route);
+      expect(html, route).toMatch(/<title>[^<]+<\/title>/);
+      expect(html, route).toMatch(/<meta name="description" content="[^"]+"/);
+    }
+  });
+
+  it('has no broken link or fragment (linkinator)', async () => {
+    const { checked, broken } = await brokenLinks(outDir);
+    expect(broken).toEqual([]);
+    expect(checked).toBeGreaterThan(20);
+  });
+});
+
+describe('site built from a hostile ledger', () => {
+  let outDir = '';
+  let ledger = '';
+  beforeAll(async () => {
+    ledger = hostileLedger();
+    ({ outDir } = await buildSite('hostile', ledger));
+  });
+
+  it('shows the totals `track report --json` gives, and counts the invalid row', async () => {
+    const report = await cliReport(ledger);
+    expect(report.invalid_rows).toBe(1);
+    const html = readPage(outDir, '/runbook/usage/');
+    expectTotalsMatch(html, report.totals);
+    expect(html).toContain('Rows left out');
+  });
+
+  it('shows prompts, error messages, workspaces and models as text only', () => {
+    for (const route of USAGE_ROUTES) {
+      const html = readPage(outDir, route);
+      for (const markup of FORBIDDEN_MARKUP) expect(html, `${route} holds ${markup}`).not.toContain(markup);
+    }
+    const errors = readPage(outDir, '/runbook/usage/errors/');
+    expect(errors).toContain('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(errors).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('embeds chart labels as JSON that reads back exactly', () => {
+    const labels = USAGE_ROUTES.flatMap((route) => chartSpecs(readPage(outDir, route)).flatMap((spec) => spec.labels));
+    expect(labels).toContain(HOSTILE_WORKSPACE);
+    expect(labels).toContain(HOSTILE_MODEL);
+    expect(labels).toContain(HOSTILE_ERROR);
+    expect(HOSTILE_PROMPTS.length).toBe(2);
+  });
+
+  it('has no broken link (linkinator)', async () => {
+    expect((await brokenLinks(outDir)).broken).toEqual([]);
+  });
+});
+
+describe('site built from an empty ledger', () => {
+  let outDir = '';
+  beforeAll(async () => {
+    ({ outDir } = await buildSite('empty', emptyLedger()));
+  });
+
+  it('says there is no data yet on every usage page, with no NaN and no chart', () => {
+    for (const route of USAGE_ROUTES) {
+      const html = readPage(outDir, route);
+      const main = mainContent(html);
+      expect(main.includes('No data yet'), route).toBe(true);
+      expect(main.match(/NaN|Infinity|undefined|null/g), route).toBeNull();
+      expect(chartSpecs(html), route).toEqual([]);
+    }
+  });
+});
+
+describe('linkinator as set up here', () => {
+  it('finds a broken link and a broken fragment', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tl-linkinator-'));
+    mkdirSync(join(folder, 'page'));
+    writeFileSync(join(folder, 'index.html'), '<a href="/page/">ok</a> <a href="/missing/">missing</a> <a href="/page/#nowhere">fragment</a>');
+    writeFileSync(join(folder, 'page', 'index.html'), '<h1 id="here">page</h1>');
+    const { broken } = await brokenLinks(folder);
+    expect(broken.map((entry) => entry.split(' ')[0])).toEqual(expect.arrayContaining([expect.stringContaining('/missing/'), expect.stringContaining('#nowhere')]));
+  });
+});
