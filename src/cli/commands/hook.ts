@@ -3,21 +3,19 @@ import { defineCommand } from 'citty';
 import { isTrackingEnabled } from '../../lib/tracker/index.ts';
 import { parseClaudeHookInput, runClaudeHook } from '../../lib/tracker/hooks/claude.ts';
 import { kiroStart, kiroStop } from '../../lib/tracker/hooks/kiro.ts';
-import { csvArg, describeError, EXIT, jsonArg, ledgerTarget, printJson, UsageError, type LedgerTarget } from '../_shared.ts';
+import { armHookDeadline, csvArg, describeError, EXIT, jsonArg, ledgerTarget, printJson, reportSpooled, UsageError, type LedgerTarget } from '../_shared.ts';
 
-/** A hook must never hold up the IDE: past this, it says so and exits; the next run catches up. */
-const HOOK_BUDGET_MS = 5000;
 const AGENTS = ['claude', 'kiro-start', 'kiro-stop'] as const;
 type HookAgent = (typeof AGENTS)[number];
 
 interface HookArgs {
   agent: HookAgent;
   model: string | undefined;
-  json: boolean;
+  strict: boolean;
 }
 
-/** Runs one hook; returns the line for stderr (if any) and what --json prints. */
-async function runHook(args: HookArgs, target: LedgerTarget): Promise<{ note?: string; output: unknown }> {
+/** Runs one hook; returns the line for stderr (if any), what --json prints, and the exit code. */
+async function runHook(args: HookArgs, target: LedgerTarget): Promise<{ note?: string; output: unknown; code?: number }> {
   const now = new Date();
   const env = process.env;
   switch (args.agent) {
@@ -51,7 +49,7 @@ async function runHook(args: HookArgs, target: LedgerTarget): Promise<{ note?: s
         };
       }
       if (outcome.result.status === 'disabled') return { note: `token-ledger: nothing recorded: ${outcome.result.reason}`, output: outcome.result };
-      return { output: outcome.result };
+      return { output: outcome.result, code: reportSpooled([outcome.result], args.strict) };
     }
   }
 }
@@ -64,35 +62,29 @@ export default defineCommand({
   args: {
     agent: { type: 'positional', required: true, description: `Which hook: ${AGENTS.join(', ')}`, valueHint: AGENTS.join('|') },
     model: { type: 'string', description: 'kiro-stop: the model Kiro used, so the estimate can be priced', valueHint: 'MODEL' },
-    strict: { type: 'boolean', description: 'Exit 1 on any failure instead of 0 with a warning on stderr' },
+    strict: { type: 'boolean', description: 'Exit 1 on any failure (or when the row was only spooled) instead of 0 with a line on stderr' },
     ...csvArg,
     ...jsonArg,
   },
   async run({ args }) {
     const agent = AGENTS.find((name) => name === args.agent);
     if (!agent) throw new UsageError(`hook: the hook must be one of ${AGENTS.join(', ')} (got ${JSON.stringify(args.agent)})`);
-    const failed = args.strict ? EXIT.invalid : EXIT.ok;
-    const budget = setTimeout(() => {
-      process.stderr.write(`token-ledger: hook ${agent} stopped after its ${HOOK_BUDGET_MS / 1000} s budget; the next run picks up the rest\n`);
-      process.exit(failed);
-    }, HOOK_BUDGET_MS);
-    budget.unref();
+    const strict = Boolean(args.strict);
+    // A failing tracker must never break the agent: one clear line on stderr, exit 0, within the hook budget.
+    armHookDeadline(strict);
     try {
       const target = ledgerTarget(args.csv);
       if (!isTrackingEnabled(target.loaded.config)) {
         process.stderr.write(`token-ledger: hook ${agent}: tracking is disabled by configuration; nothing recorded\n`);
         return EXIT.ok;
       }
-      const { note, output } = await runHook({ agent, model: args.model, json: Boolean(args.json) }, target);
+      const { note, output, code } = await runHook({ agent, model: args.model, strict }, target);
       if (note) process.stderr.write(`${note}\n`);
       if (args.json) printJson(output);
-      return EXIT.ok;
+      return code ?? EXIT.ok;
     } catch (error) {
-      // One clear line (plus its hint) and exit 0: a failing tracker must not break the agent.
       process.stderr.write(`${describeError(error)}\n`);
-      return failed;
-    } finally {
-      clearTimeout(budget);
+      return strict ? EXIT.invalid : EXIT.ok;
     }
   },
 });
