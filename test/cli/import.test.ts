@@ -57,6 +57,16 @@ describe('token-ledger import claude', () => {
     expect(validate.code).toBe(0);
   });
 
+  it('adds nothing again after the ledger was rotated into parts', async () => {
+    const { root, csv } = workspace();
+    const dir = join(root, 'claude-home');
+    const expected = generateClaudeLogs(dir, { responses: 40, seed: 4 });
+    await runCli(['import', 'claude', '--dir', dir, '--csv', csv], { cwd: root });
+    expect((await runCli(['rotate', '--force', '--csv', csv], { cwd: root })).code).toBe(0);
+    const again = await runCli(['import', 'claude', '--dir', dir, '--json', '--csv', csv], { cwd: root });
+    expect(JSON.parse(again.stdout)).toMatchObject({ added: 0, duplicates: expected.responses + 3 });
+  });
+
   it('reads CLAUDE_CONFIG_DIR when no --dir is given', async () => {
     const { root, csv } = workspace();
     const dir = join(root, 'elsewhere');

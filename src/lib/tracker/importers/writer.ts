@@ -11,6 +11,7 @@ import type { LoadedConfig } from '../config.ts';
 import { TrackerError, formatFieldIssue } from '../errors.ts';
 import { appendRecords, inspectLedger } from '../ledger.ts';
 import { withLock } from '../lock.ts';
+import { ledgerFiles } from '../parts.ts';
 import { completeRecord, type RecordInput } from '../record.ts';
 import { V2_COLUMNS, type LedgerRecord } from '../schema.ts';
 import { checkRecord } from '../validate.ts';
@@ -20,11 +21,10 @@ const BATCH_SIZE = 2000;
 const MAX_LISTED_REJECTIONS = 5;
 const TRANSACTION_ID_INDEX = V2_COLUMNS.indexOf('transaction_id');
 
-/** The transaction ids already in a ledger. Reads only that column, without checking the rows. */
-export async function readTransactionIds(path: string): Promise<Set<string>> {
-  const ids = new Set<string>();
+/** The transaction ids in one ledger file. Reads only that column, without checking the rows. */
+async function readFileTransactionIds(path: string, ids: Set<string>): Promise<void> {
   const state = inspectLedger(path);
-  if (state.version === null) return ids;
+  if (state.version === null) return;
   if (state.version === 1) {
     throw new TrackerError('INVALID_LEDGER', `${path} is a schema v1 ledger, which has no transaction_id column; imports need it to add each response once`, {
       hint: 'Run `token-ledger migrate` to rewrite it as v2 (a backup is kept), then import again.',
@@ -35,6 +35,12 @@ export async function readTransactionIds(path: string): Promise<Set<string>> {
     const id = cells[TRANSACTION_ID_INDEX];
     if (id) ids.add(id);
   }
+}
+
+/** The transaction ids already in a ledger, rotated parts included, so history imported before a rotation is not added again. */
+export async function readTransactionIds(ledgerPath: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const path of ledgerFiles(ledgerPath)) await readFileTransactionIds(path, ids);
   return ids;
 }
 
