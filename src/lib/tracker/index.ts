@@ -76,3 +76,4 @@ export { filesNeedingMigration, migrateLedger } from './migrate.ts';
 export { rejectsPathFor, repairLedger } from './repair.ts';
 export { EXPORT_FORMATS, exportLedger, guardCell, type ExportCounts, type ExportFormat } from './export.ts';
 export { runDoctor, type CheckStatus, type DoctorCheck } from './doctor.ts';
+export { Pricing, SHIPPED_PRICE_TABLE, costOfCandidate, parsePriceTable, pricingFor, priceTableSchema, type ModelPrice, type PriceTable, type TokenCounts } from './pricing.ts';
