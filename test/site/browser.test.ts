@@ -34,9 +34,9 @@ async function visit(page: Page, url: string): Promise<Visit> {
   page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
   const response = await page.goto(url, { waitUntil: 'load' });
   expect(response?.status(), url).toBe(200);
-  const drawnPixels = await page.$$eval('[data-usage-chart] canvas', (canvases) =>
-    canvases.map((canvas) => {
-      const context = (canvas as HTMLCanvasElement).getContext('2d');
+  const drawnPixels = await page.$$eval('[data-usage-chart] canvas', (elements) =>
+    (elements as HTMLCanvasElement[]).map((canvas) => {
+      const context = canvas.getContext('2d');
       if (!context || canvas.width === 0 || canvas.height === 0) return 0;
       const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
       let drawn = 0;
