@@ -47,6 +47,16 @@ export function pendingPromptPath(root: string, env: NodeJS.ProcessEnv): string 
   return join(kiroStateDir(env), `${stateKey(root, env)}.json`);
 }
 
+/** The pending prompt a state file holds; undefined when it is missing or unreadable (a start is then treated as absent). */
+function readPendingPrompt(path: string): PendingPrompt | undefined {
+  try {
+    const result = pendingPromptSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads and removes the pending prompt in one step, so two stops can never record it twice. */
 function claimPendingPrompt(path: string): PendingPrompt | undefined {
   const claimed = `${path}.claimed-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -57,21 +67,9 @@ function claimPendingPrompt(path: string): PendingPrompt | undefined {
     throw error;
   }
   try {
-    const result = pendingPromptSchema.safeParse(JSON.parse(readFileSync(claimed, 'utf8')));
-    return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
+    return readPendingPrompt(claimed);
   } finally {
     rmSync(claimed, { force: true });
-  }
-}
-
-function readPendingPrompt(path: string): PendingPrompt | undefined {
-  try {
-    const result = pendingPromptSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,7 +1,9 @@
 /**
- * Streams a JSON Lines file one line at a time (agents' logs reach hundreds
- * of megabytes), counting lines that are not JSON instead of stopping: a log
- * being written can end in a torn line, and one bad line must not hide the rest.
+ * Reading agents' JSON Lines logs, shared by every importer: the files are
+ * streamed one line at a time (they reach hundreds of megabytes), lines that
+ * are not JSON are counted instead of stopping the read (a log being written
+ * can end in a torn line, and one bad line must not hide the rest), and
+ * logged times are brought into the ledger's forms.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
