@@ -16,16 +16,45 @@ export function lockPathFor(target: string): string {
   return `${target}.lock`;
 }
 
+const EXIT_SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
+type ExitSignal = keyof typeof EXIT_SIGNALS;
+
+/**
+ * One attempt at the lock. proper-lockfile releases the locks it knows of
+ * when a signal ends the process, but it only knows a lock a few event-loop
+ * turns after creating its folder; a SIGINT or SIGTERM in between would leave
+ * the folder behind. So for the length of the attempt the signal is held
+ * back (a listener of our own makes signal-exit stand aside), and acted on
+ * once the lock is either taken and released again, or not taken.
+ */
+async function lockWithSignalsDeferred(target: string): Promise<() => Promise<void>> {
+  let deferred: ExitSignal | undefined;
+  const listeners = (Object.keys(EXIT_SIGNALS) as ExitSignal[]).map((signal) => {
+    const listener = () => {
+      deferred ??= signal;
+    };
+    process.on(signal, listener);
+    return () => process.off(signal, listener);
+  });
+  let release: (() => Promise<void>) | undefined;
+  try {
+    release = await lockfile.lock(target, { realpath: false, stale: STALE_LOCK_MS, lockfilePath: lockPathFor(target) });
+    return release;
+  } finally {
+    for (const remove of listeners) remove();
+    if (deferred) {
+      await release?.();
+      process.exit(128 + EXIT_SIGNALS[deferred]);
+    }
+  }
+}
+
 export async function withLock<T>(target: string, timeoutMs: number, action: () => Promise<T> | T): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let release: (() => Promise<void>) | undefined;
   while (!release) {
     try {
-      release = await lockfile.lock(target, {
-        realpath: false,
-        stale: STALE_LOCK_MS,
-        lockfilePath: lockPathFor(target),
-      });
+      release = await lockWithSignalsDeferred(target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') {
         const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
