@@ -9,7 +9,7 @@ import {
   NO_ERROR_KEY,
   UsageAggregator,
   loadConfig,
-  readLedger,
+  readAllParts,
   type GroupKey,
   type LedgerRecord,
   type UsageGroup,
@@ -63,12 +63,12 @@ export function chooseLedger(env: NodeJS.ProcessEnv = process.env, cwd: string =
   return { path: resolve(cwd, SAMPLE_LEDGER), source: 'sample' };
 }
 
-/** Streams the ledger once; invalid rows are counted and left out, as `track report` does. */
+/** Streams every file of the ledger (rotated parts, then the live file) once; invalid rows are counted and left out, as `track report` does. */
 export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
   const aggregator = new UsageAggregator({ groupBy: PAGE_GROUP_KEYS });
   const recent = new RecentErrors(RECENT_ERROR_LIMIT);
   let invalidRows = 0;
-  for await (const row of readLedger(choice.path)) {
+  for await (const row of readAllParts(choice.path)) {
     if (!row.ok) {
       invalidRows += 1;
       continue;
