@@ -69,13 +69,15 @@ export const strictArg = {
 /**
  * A hook call has a hard budget: whatever is still running when it ends, the
  * process exits with one line on stderr rather than holding up the IDE.
+ * Returns a function that lifts the budget (for bulk loads).
  */
-export function armHookDeadline(strict: boolean): void {
+export function armHookDeadline(strict: boolean): () => void {
   const left = Math.max(0, HOOK_BUDGET_MS - Math.round(performance.now()));
-  setTimeout(() => {
+  const timer = setTimeout(() => {
     process.stderr.write(`token-ledger: gave up after ${HOOK_BUDGET_MS / 1000} s; the record may not have been saved (run \`token-ledger doctor\`)\n`);
     process.exit(strict ? EXIT.invalid : EXIT.ok);
   }, left).unref();
+  return () => clearTimeout(timer);
 }
 
 /** One stderr line when records went to the spool instead of the ledger; returns the exit code. */

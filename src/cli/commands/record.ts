@@ -100,7 +100,7 @@ export default defineCommand({
     ...jsonArg,
   },
   async run({ args }) {
-    armHookDeadline(Boolean(args.strict));
+    const disarmDeadline = armHookDeadline(Boolean(args.strict));
     const flagged: RecordInput = {};
     for (const [flag, [field, kind]] of Object.entries(FLAG_FIELDS)) {
       const value = args[flag] as string | undefined;
@@ -111,6 +111,8 @@ export default defineCommand({
       flagged.error_message = args.error;
     }
     const inputs = args.stdin ? (await readStdinRecords()).map((input) => ({ ...input, ...flagged })) : [flagged];
+    // A batch on stdin is a bulk load, not one hook call; only a single record is held to the hook budget.
+    if (inputs.length > 1) disarmDeadline();
     const target = ledgerTarget(args.csv);
     const results = await recordTransactions(inputs, { loaded: target.loaded, csvPath: target.path }).catch((error: unknown) => reportLost(error, Boolean(args.strict)));
     if (typeof results === 'number') return results;

@@ -10,7 +10,9 @@ import { TrackerError } from './errors.ts';
 
 /** A lock not refreshed for this long belongs to a dead process and is taken over. */
 export const STALE_LOCK_MS = 5000;
-const RETRY_DELAY_MS = 25;
+// Appends hold the lock for well under a millisecond; waiters poll soon, with jitter so they do not retry in step.
+const RETRY_DELAY_MIN_MS = 1;
+const RETRY_DELAY_JITTER_MS = 4;
 
 export function lockPathFor(target: string): string {
   return `${target}.lock`;
@@ -69,7 +71,7 @@ export async function withLock<T>(target: string, timeoutMs: number, action: () 
           cause: error,
         });
       }
-      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MIN_MS + Math.random() * RETRY_DELAY_JITTER_MS));
     }
   }
   try {

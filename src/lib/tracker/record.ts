@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { isTrackingEnabled, loadConfig, type LoadedConfig } from './config.ts';
-import { deliverRecord, LEDGER_BUDGET_MS } from './deliver.ts';
+import { deliverRecord } from './deliver.ts';
 import { costOfCandidate, pricingFor } from './pricing.ts';
 import { storedPromptText, truncateText } from './prompt.ts';
 import { redactSecrets } from './redact.ts';
@@ -95,11 +95,9 @@ export async function recordTransactions(inputs: readonly RecordInput[], options
     withRecordIndex(index, inputs.length, () => validateRecord(completeRecord(input, loaded, now, env), context)),
   );
   const path = options.csvPath ?? loaded.ledgerPath;
-  // One budget for the whole call: a hook must finish in 5 s however many records it brings.
-  const deadline = Date.now() + LEDGER_BUDGET_MS;
   const results: RecordResult[] = [];
   for (const record of records) {
-    const delivery = await deliverRecord(path, record, { config: loaded.config, env, deadline });
+    const delivery = await deliverRecord(path, record, { config: loaded.config, env });
     results.push({ ...delivery, record });
   }
   return results;
