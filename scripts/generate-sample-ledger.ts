@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatRows, headerLine, validateRecord, type HookTriggerType, type LedgerRecord } from '../src/lib/tracker/index.ts';
+import { Pricing, SHIPPED_PRICE_TABLE } from '../src/lib/tracker/pricing.ts';
 
 const { values } = parseArgs({
   options: {
@@ -65,6 +66,9 @@ const PROMPTS = [
 ];
 const ERRORS = ['Rate limit exceeded (429), retry after 20 s', 'Context window exceeded: 210000 > 200000 tokens', 'Tool call timed out after 120 s', 'Network error: ECONNRESET'];
 
+// One rules object for every row, so the compiled record schema is reused.
+const rules = { now: new Date(END), maxAgeDays: null };
+const pricing = new Pricing([SHIPPED_PRICE_TABLE]);
 const records: LedgerRecord[] = [];
 const count = Number(values.rows);
 const promptRepeat = Number(values['prompt-repeat']);
@@ -79,6 +83,12 @@ for (let index = 0; index < count; index += 1) {
   const input = cacheRead + cacheCreation + between(200, 12_000);
   const output = failed ? 0 : between(50, 4_000);
   const known = !failed && random() < 0.9;
+  const counts = {
+    input_tokens: known || !failed ? input : null,
+    output_tokens: known || !failed ? output : null,
+    cache_creation_tokens: cacheCreation,
+    cache_read_tokens: cacheRead,
+  };
   records.push(
     validateRecord(
       {
@@ -96,14 +106,12 @@ for (let index = 0; index < count; index += 1) {
         error_message: failed ? pick(ERRORS) : '',
         transaction_id: `sample-${String(index + 1).padStart(5, '0')}`,
         model,
-        input_tokens: known || !failed ? input : null,
-        output_tokens: known || !failed ? output : null,
-        cache_creation_tokens: cacheCreation,
-        cache_read_tokens: cacheRead,
-        cost_usd: null,
+        ...counts,
+        // A few rows stay unpriced (in-house-llm has no price), as in real ledgers.
+        cost_usd: pricing.cost(model, counts),
         usage_source: hook.name.startsWith('kiro') ? 'estimated' : hook.name.startsWith('claude') ? 'transcript' : 'reported',
       },
-      { now: new Date(END), maxAgeDays: null },
+      rules,
     ),
   );
 }
