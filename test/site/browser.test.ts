@@ -47,11 +47,14 @@ async function visit(page: Page, url: string): Promise<Visit> {
   return { problems, drawnPixels };
 }
 
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('usage pages in headless Chromium', () => {
+describe('usage pages in headless Chromium', () => {
   let browser: Browser;
   const servers: Record<'sample' | 'hostile', StaticServer | undefined> = { sample: undefined, hostile: undefined };
 
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (\`apt-get install chromium\`; scripts/bootstrap.sh test does it)`);
+    }
     const [sample, hostile] = [await buildSite('sample', SAMPLE_LEDGER), await buildSite('hostile', hostileLedger())];
     servers.sample = await serveStatic(sample.outDir);
     servers.hostile = await serveStatic(hostile.outDir);
