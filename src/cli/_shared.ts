@@ -3,7 +3,12 @@
  * results and errors reach the terminal.
  */
 import { dirname, resolve } from 'node:path';
-import { HOOK_BUDGET_MS, loadConfig, TrackerError, type LoadedConfig, type RecordResult } from '../lib/tracker/index.ts';
+// Specific modules, not the library's index: every command, `record` in a hook
+// included, loads this file, and the index would pull in every module.
+import { loadConfig, type LoadedConfig } from '../lib/tracker/config.ts';
+import { HOOK_BUDGET_MS } from '../lib/tracker/deliver.ts';
+import { TrackerError } from '../lib/tracker/errors.ts';
+import type { RecordResult } from '../lib/tracker/record.ts';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 

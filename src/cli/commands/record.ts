@@ -1,6 +1,8 @@
 import { defineCommand } from 'citty';
 import { text } from 'node:stream/consumers';
-import { TrackerError, ValidationError, V2_COLUMNS, recordTransactions, type RecordInput } from '../../lib/tracker/index.ts';
+import { TrackerError, ValidationError } from '../../lib/tracker/errors.ts';
+import { recordTransactions, type RecordInput } from '../../lib/tracker/record.ts';
+import { V2_COLUMNS } from '../../lib/tracker/schema.ts';
 import { armHookDeadline, csvArg, EXIT, jsonArg, ledgerTarget, numberFlag, printJson, reportLost, reportSpooled, strictArg } from '../_shared.ts';
 
 const FLAG_FIELDS = {

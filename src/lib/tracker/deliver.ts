@@ -4,14 +4,18 @@
  * and spool it when the ledger stays unwritable. After a successful write the
  * same call does the ledger's routine care: replays the spool, rotates a
  * ledger past its size and makes the periodic backup.
+ *
+ * Spooling, replay, rotation and backup are loaded only when they have work
+ * to do: a hook calls this on every agent interaction, and its start-up time
+ * is the budget the IDE feels.
  */
-import { backupIfDue } from './backup.ts';
+import { existsSync } from 'node:fs';
 import type { TrackerConfig } from './config.ts';
 import { TrackerError } from './errors.ts';
 import { appendRecords } from './ledger.ts';
-import { needsRotation, rotateLedger } from './rotate.ts';
+import { needsRotation } from './parts.ts';
 import type { LedgerRecord, SchemaVersion } from './schema.ts';
-import { replaySpool, spoolRecord } from './spool.ts';
+import { spoolDirs } from './spool-dirs.ts';
 
 /** A hook call must be done in 5 s; the ledger gets this much of it, the rest is for spooling and exiting. */
 export const HOOK_BUDGET_MS = 5000;
@@ -57,6 +61,7 @@ export async function deliverRecord(path: string, record: LedgerRecord, options:
     }
   }
   const reason = lastError ? reasonOf(lastError) : 'the time budget ran out before the ledger could be written';
+  const { spoolRecord } = await import('./spool.ts');
   return { status: 'spooled', path, spoolFile: spoolRecord(path, record, reason, options.env), reason };
 }
 
@@ -71,11 +76,24 @@ async function routineCare(path: string, options: DeliverOptions): Promise<strin
       warnings.push(`${what} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }
   };
-  await attempt('replaying the spool', () => replaySpool(path, { lockTimeoutMs: config.lock_timeout_ms, env: options.env }));
+  if (spoolDirs(path, options.env).some((folder) => existsSync(folder))) {
+    await attempt('replaying the spool', async () => {
+      const { replaySpool } = await import('./spool.ts');
+      await replaySpool(path, { lockTimeoutMs: config.lock_timeout_ms, env: options.env });
+    });
+  }
   const maxBytes = config.rotate_size_mb * 1024 * 1024;
-  await attempt('rotation', async () => {
-    if (needsRotation(path, maxBytes)) await rotateLedger(path, { lockTimeoutMs: config.lock_timeout_ms, maxBytes });
-  });
-  await attempt('the periodic backup', () => backupIfDue(path, config));
+  if (needsRotation(path, maxBytes)) {
+    await attempt('rotation', async () => {
+      const { rotateLedger } = await import('./rotate.ts');
+      await rotateLedger(path, { lockTimeoutMs: config.lock_timeout_ms, maxBytes });
+    });
+  }
+  if (config.backup_enabled) {
+    await attempt('the periodic backup', async () => {
+      const { backupIfDue } = await import('./backup.ts');
+      await backupIfDue(path, config);
+    });
+  }
   return warnings;
 }

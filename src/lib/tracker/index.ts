@@ -63,11 +63,12 @@ export { DEFAULT_HOOK_NAME, completeRecord, recordTransaction, recordTransaction
 // Reliability and maintenance: spool and replay, backups, rotation, rewrites, redaction.
 export { lockState, type LockState } from './lock.ts';
 export { redactSecrets, compileExtraPatterns, type RedactionSettings } from './redact.ts';
-export { ledgerFiles, ledgerParts, readAllParts, type LedgerFileRow } from './parts.ts';
-export { besideSpoolDir, cacheSpoolDir, listSpool, replaySpool, spoolRecord, type ReplayResult, type SpoolEntry } from './spool.ts';
+export { ledgerFiles, ledgerParts, needsRotation, readAllParts, type LedgerFileRow } from './parts.ts';
+export { listSpool, replaySpool, spoolRecord, type ReplayResult, type SpoolEntry } from './spool.ts';
+export { besideSpoolDir, cacheSpoolDir, spoolDirs } from './spool-dirs.ts';
 export { HOOK_BUDGET_MS, deliverRecord, type Delivery } from './deliver.ts';
 export { backupDir, backupIfDue, createBackup, listBackups, type BackupFile } from './backup.ts';
-export { needsRotation, rotateLedger } from './rotate.ts';
+export { rotateLedger } from './rotate.ts';
 export { rewriteFile, rewriteLedger, type RewriteResult, type RowAction, type RowDecision } from './rewrite.ts';
 export { MAINTENANCE_LOCK_TIMEOUT_MS } from './rewrite.ts';
 export { purgeLedger } from './purge.ts';

@@ -12,7 +12,6 @@ import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, wri
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream';
-import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { TrackerError, type FieldIssue } from './errors.ts';
 import { withLock } from './lock.ts';
@@ -200,6 +199,8 @@ export interface ReadLedgerOptions {
 export async function* readLedger(path: string, options: ReadLedgerOptions = {}): AsyncGenerator<LedgerRow> {
   const context = { now: options.now ?? new Date(), maxAgeDays: null };
   const malformed: LedgerRow[] = [];
+  // Loaded here, not at the top: a hook only appends, and should not pay for the parser.
+  const { parse } = await import('csv-parse');
   const parser = parse({
       relax_column_count: true,
       skip_records_with_error: true,

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { readLedger, type LedgerRow, type ReadLedgerOptions } from './ledger.ts';
+import { inspectLedger, readLedger, type LedgerRow, type ReadLedgerOptions } from './ledger.ts';
 
 const PART_STAMP = /^\d{8}T\d{9}Z$/;
 
@@ -59,4 +59,10 @@ export async function* readAllParts(ledgerPath: string, options: ReadLedgerOptio
   for (const file of files.length > 0 ? files : [ledgerPath]) {
     for await (const row of readLedger(file, options)) yield { ...row, file };
   }
+}
+
+/** Whether the live file is past the size limit; a cheap stat, no lock. */
+export function needsRotation(ledgerPath: string, maxBytes: number): boolean {
+  const state = inspectLedger(ledgerPath);
+  return maxBytes > 0 && state.version !== null && state.size >= maxBytes;
 }

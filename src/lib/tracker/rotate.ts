@@ -20,11 +20,6 @@ export interface RotateOptions {
   now?: Date;
 }
 
-/** Whether the live file is past the size limit; a cheap stat, no lock. */
-export function needsRotation(ledgerPath: string, maxBytes: number): boolean {
-  const state = inspectLedger(ledgerPath);
-  return maxBytes > 0 && state.version !== null && state.size >= maxBytes;
-}
 
 /** Closes the live file off as a part; returns the part's path, or null when there was nothing to rotate. */
 export async function rotateLedger(ledgerPath: string, options: RotateOptions): Promise<string | null> {

@@ -13,9 +13,7 @@
  * files. A replay killed half-way is finished by the next one without
  * duplicates, because entries already in the ledger are only deleted.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
@@ -27,6 +25,7 @@ import { ledgerFiles } from './parts.ts';
 import { cellsToCandidate, recordToCells } from './row.ts';
 import { V1_COLUMNS, V2_COLUMNS, type LedgerRecord, type SchemaVersion } from './schema.ts';
 import { checkRecord } from './validate.ts';
+import { cacheSpoolDir, spoolDirs } from './spool-dirs.ts';
 
 const ENTRY_SUFFIX = '.json';
 /** Temp entry files younger than this may belong to a spooler still writing. */
@@ -47,22 +46,6 @@ export interface SpoolListing {
   entries: SpoolEntry[];
   /** Entry files that are not readable JSON or not a valid record; kept for a person to look at. */
   unreadable: string[];
-}
-
-/** The spool folder beside the ledger. */
-export function besideSpoolDir(ledgerPath: string): string {
-  return `${resolve(ledgerPath)}.spool`;
-}
-
-/** The spool folder for this ledger in the user cache (XDG_CACHE_HOME, else ~/.cache). */
-export function cacheSpoolDir(ledgerPath: string, env: NodeJS.ProcessEnv = process.env): string {
-  const cacheHome = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  const key = createHash('sha256').update(resolve(ledgerPath)).digest('hex').slice(0, 16);
-  return join(cacheHome, 'token-ledger', 'spool', key);
-}
-
-export function spoolDirs(ledgerPath: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  return [besideSpoolDir(ledgerPath), cacheSpoolDir(ledgerPath, env)];
 }
 
 /** A spool beside the ledger only makes sense when the ledger is (or can become) a regular file. */
