@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatRows, headerLine, validateRecord, type HookTriggerType, type LedgerRecord } from '../src/lib/tracker/index.ts';
 import { Pricing, SHIPPED_PRICE_TABLE } from '../src/lib/tracker/pricing.ts';
+import { seededRandom } from './_seeded-random.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,19 +23,7 @@ const { values } = parseArgs({
   },
 });
 
-/** mulberry32: a tiny seeded PRNG, so the sample is byte-for-byte reproducible. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = prng(Number(values.seed));
+const random = seededRandom(Number(values.seed));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const between = (low: number, high: number) => Math.floor(low + random() * (high - low + 1));
 

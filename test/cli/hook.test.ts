@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readLedger, type LedgerRecord } from '../../src/lib/tracker/index.ts';
-import { CLI, runCli, type CliResult } from '../helpers/cli.ts';
+import { CLI, runCli, runProcess, type CliResult } from '../helpers/cli.ts';
 
 function workspace(): { root: string; csv: string; state: string } {
   const root = mkdtempSync(join(tmpdir(), 'tl-hook-'));
@@ -106,18 +105,10 @@ describe('Kiro example hooks, run as Kiro runs them', () => {
 
   /** Kiro's runCommand: the command in a shell, in the workspace, no stdin, the prompt in USER_PROMPT. */
   function runAsKiro(trigger: string, cwd: string, state: string, prompt?: string): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('sh', ['-c', byTrigger(trigger).then.command], {
-        cwd,
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, TOKEN_LEDGER_CSV: '', TOKEN_LEDGER_STATE_DIR: state, ...(prompt === undefined ? {} : { USER_PROMPT: prompt }) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    return runProcess('sh', ['-c', byTrigger(trigger).then.command], {
+      cwd,
+      noStdin: true,
+      env: { PATH: `${bin}:${process.env.PATH ?? ''}`, TOKEN_LEDGER_CSV: '', TOKEN_LEDGER_STATE_DIR: state, ...(prompt === undefined ? {} : { USER_PROMPT: prompt }) },
     });
   }
 
