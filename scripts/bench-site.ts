@@ -54,7 +54,7 @@ const bigLedger = join(work, `ledger-${values.rows}.csv`);
 const sample = join(root, 'src/data/sample-ledger.csv');
 try {
   process.stdout.write(`generating a ${values.rows}-row ledger ...\n`);
-  run([join(root, 'scripts/generate-sample-ledger.ts'), '--rows', values.rows, '--days', '365', '--out', bigLedger]);
+  run([join(root, 'scripts/generate-sample-ledger.ts'), '--rows', values.rows, '--days', '365', '--prompt-repeat', '4', '--out', bigLedger]);
   const megabytes = statSync(bigLedger).size / 1024 / 1024;
 
   const dataStepStarted = performance.now();

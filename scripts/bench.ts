@@ -8,8 +8,10 @@
  *   report   `report --json` over a generated ~100 MB ledger: time and peak RSS
  *            above the same command on a one-row ledger
  *   concurrency  10 processes x 1,000 records: rows lost, torn, duplicated
+ *   import   Claude Code and Codex import speed and peak RSS (scripts/bench-import.ts)
+ *   site     astro build time, data step, usage page JS (scripts/bench-site.ts)
  *
- *   node scripts/bench.ts [--runs 50] [--only record,append,report,concurrency]
+ *   node scripts/bench.ts [--runs 50] [--only record,append,report,concurrency,import,site]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -23,7 +25,7 @@ import { appendRecords, percentile, validateRecord } from '../src/lib/tracker/in
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '50' },
-    only: { type: 'string', default: 'record,append,report,concurrency' },
+    only: { type: 'string', default: 'record,append,report,concurrency,import,site' },
   },
 });
 const runs = Number(values.runs);
@@ -69,6 +71,7 @@ async function benchAppend(): Promise<void> {
   const ledger = join(work, 'append.csv');
   const count = 2000;
   const times: number[] = [];
+  const rules = { now: new Date(), maxAgeDays: 365 };
   const started = process.hrtime.bigint();
   for (let index = 0; index < count; index += 1) {
     const record = validateRecord(
@@ -94,7 +97,7 @@ async function benchAppend(): Promise<void> {
         cost_usd: null,
         usage_source: 'reported',
       },
-      { now: new Date(), maxAgeDays: 365 },
+      rules,
     );
     const start = process.hrtime.bigint();
     await appendRecords(ledger, [record], { lockTimeoutMs: 2000 });
@@ -119,7 +122,7 @@ function timed(args: readonly string[]): { ms: number; rssMiB: number; stdout: s
 function benchReport(): void {
   const big = join(work, 'big.csv');
   const tiny = join(work, 'tiny.csv');
-  execFileSync(node, [join(root, 'scripts', 'generate-sample-ledger.ts'), '--rows', '250000', '--days', '365', '--prompt-repeat', '5', '--out', big], { stdio: 'inherit' });
+  execFileSync(node, [join(root, 'scripts', 'generate-sample-ledger.ts'), '--rows', '250000', '--days', '365', '--prompt-repeat', '4', '--out', big], { stdio: 'inherit' });
   execFileSync(node, [join(root, 'scripts', 'generate-sample-ledger.ts'), '--rows', '1', '--out', tiny], { stdio: 'ignore' });
   const sizeMiB = statSync(big).size / 1024 / 1024;
   const baseline = timed([cli, 'report', '--json', '--csv', tiny]);
@@ -157,11 +160,18 @@ async function benchConcurrency(): Promise<void> {
   );
 }
 
+/** The import and site benchmarks are scripts of their own; run them as they are. */
+function benchScript(script: string): void {
+  execFileSync(node, [join(root, 'scripts', script)], { stdio: 'inherit' });
+}
+
 try {
   if (only.has('record')) benchRecord();
   if (only.has('append')) await benchAppend();
   if (only.has('report')) benchReport();
   if (only.has('concurrency')) await benchConcurrency();
+  if (only.has('import')) benchScript('bench-import.ts');
+  if (only.has('site')) benchScript('bench-site.ts');
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
