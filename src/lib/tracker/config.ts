@@ -14,10 +14,19 @@ export const HOOKS_DIR = '.kiro/hooks';
 export const DEFAULT_LEDGER_PATH = '.kiro/token_transactions.csv';
 export const PROMPT_MODES = ['full', 'truncate', 'hash', 'none'] as const;
 
+function isRegExpSource(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const redactionSchema = z.strictObject(
   {
     enabled: z.boolean({ error: 'must be true or false' }),
-    extra_patterns: z.array(z.string({ error: 'must be a regular expression as text' }), {
+    extra_patterns: z.array(z.string({ error: 'must be a regular expression as text' }).refine(isRegExpSource, { error: 'is not a valid JavaScript regular expression (double backslashes inside JSON)' }), {
       error: 'must be a list of regular expressions',
     }),
   },

@@ -12,7 +12,6 @@ import { TrackerError } from './errors.ts';
 import { inspectLedger } from './ledger.ts';
 import { lockPathFor, lockState } from './lock.ts';
 import { ledgerFiles } from './parts.ts';
-import { compileExtraPatterns } from './redact.ts';
 import { listSpool } from './spool.ts';
 
 export type CheckStatus = 'ok' | 'info' | 'problem';
@@ -43,7 +42,6 @@ export function runDoctor(options: DoctorOptions = {}): { ledgerPath: string; ch
   let loaded: LoadedConfig | undefined;
   try {
     loaded = loadConfig({ cwd: options.cwd, env: options.env });
-    compileExtraPatterns(loaded.config.redaction.extra_patterns);
     checks.push({ check: 'config', status: 'ok', detail: `valid (${loaded.sources.join(', ') || 'defaults only'})` });
   } catch (error) {
     checks.push({ check: 'config', status: 'problem', detail: errorText(error), hint: error instanceof TrackerError ? error.hint : undefined });

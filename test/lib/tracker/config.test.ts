@@ -47,6 +47,11 @@ describe('config', () => {
     expect(attempt).toThrow(/enabld/);
   });
 
+  it('rejects a redaction pattern that is not a regular expression when loading', () => {
+    const root = workspace({ '.kiro/token-tracker.json': JSON.stringify({ redaction: { extra_patterns: ['ACME-[0-9'] } }) });
+    expect(() => loadConfig({ cwd: root, env: {} })).toThrow(/redaction\.extra_patterns\.0: "ACME-\[0-9" is not a valid JavaScript regular expression/);
+  });
+
   it('rejects a bad env override by name', () => {
     const root = workspace();
     expect(() => loadConfig({ cwd: root, env: { TOKEN_LEDGER_ENABLED: 'maybe' } })).toThrow(/environment variables.*\n.*enabled: "maybe"/);
