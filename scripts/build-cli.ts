@@ -5,9 +5,13 @@
  * splitting keeps what `record` loads apart from the importers and tokenizer.
  */
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// Chunk names carry content hashes; clear old ones so the folder holds exactly one build.
+rmSync(`${root}build/cli`, { recursive: true, force: true });
 
 await build({
   entryPoints: [`${root}src/cli/main.ts`],

@@ -1,5 +1,4 @@
 import { defineCommand } from 'citty';
-import { text } from 'node:stream/consumers';
 import { TrackerError, ValidationError } from '../../lib/tracker/errors.ts';
 import { recordTransactions, type RecordInput } from '../../lib/tracker/record.ts';
 import { V2_COLUMNS } from '../../lib/tracker/schema.ts';
@@ -29,6 +28,7 @@ const FLAG_FIELDS = {
  * batch. Keys must be ledger column names.
  */
 async function readStdinRecords(): Promise<RecordInput[]> {
+  const { text } = await import('node:stream/consumers');
   const raw = await text(process.stdin);
   const whole = tryParse(raw);
   const values = whole.ok

@@ -8,8 +8,7 @@
  * batch is one write() on a file opened with O_APPEND, so rows can neither
  * interleave nor overwrite each other, and exactly one writer creates the header.
  */
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
@@ -242,8 +241,7 @@ export async function* readLedger(path: string, options: ReadLedgerOptions = {})
 
 async function openLedgerStream(path: string): Promise<NodeJS.ReadableStream> {
   try {
-    const handle = await open(path, 'r');
-    return handle.createReadStream();
+    return createReadStream(path, { fd: openSync(path, 'r') });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new TrackerError('INVALID_LEDGER', `No ledger at ${path}`, {
