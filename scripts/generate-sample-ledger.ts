@@ -8,8 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatRows, headerLine, validateRecord, type HookTriggerType, type LedgerRecord } from '../src/lib/tracker/index.ts';
-import { Pricing, SHIPPED_PRICE_TABLE } from '../src/lib/tracker/pricing.ts';
+import { Pricing, SHIPPED_PRICE_TABLE, formatRows, headerLine, validateRecord, type HookTriggerType, type LedgerRecord } from '../src/lib/tracker/index.ts';
 import { seededRandom } from './_seeded-random.ts';
 
 const { values } = parseArgs({

@@ -77,3 +77,15 @@ export { filesNeedingMigration, migrateLedger } from './migrate.ts';
 export { rejectsPathFor, repairLedger } from './repair.ts';
 export { EXPORT_FORMATS, exportLedger, guardCell, type ExportCounts, type ExportFormat } from './export.ts';
 export { runDoctor, type CheckStatus, type DoctorCheck } from './doctor.ts';
+export {
+  Pricing,
+  SHIPPED_PRICE_TABLE,
+  costOfCandidate,
+  modelPriceSchema,
+  parsePriceTable,
+  priceTableSchema,
+  pricingFor,
+  type ModelPrice,
+  type PriceTable,
+  type TokenCounts,
+} from './pricing.ts';
