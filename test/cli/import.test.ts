@@ -48,7 +48,7 @@ describe('token-ledger import claude', () => {
     }
     const table = await runCli(['report', '--by', 'model', '--csv', csv], { cwd: root });
     expect(table.stdout).toMatch(/claude-lab-preview-x .* unpriced/);
-    expect(table.stdout).toMatch(/have no price \(unknown model\)/);
+    expect(table.stdout).toMatch(/have no price \(a model not in the pricing table/);
 
     const second = await runCli(['import', 'claude', '--dir', dir, '--json', '--csv', csv], { cwd: root });
     expect(JSON.parse(second.stdout)).toMatchObject({ added: 0, bad_lines: expected.bad_lines });

@@ -68,7 +68,7 @@ export default defineCommand({
     rows.push(formatStats('TOTAL', report.totals));
     process.stdout.write(`${formatTable([groupKey ?? '', ...HEADER.slice(1)], rows)}\n`);
     if (report.totals.unpriced_transactions > 0) {
-      process.stdout.write(`* ${report.totals.unpriced_transactions} transactions have no price (unknown model); their cost is not included.\n`);
+      process.stdout.write(`* ${report.totals.unpriced_transactions} transactions have no price (a model not in the pricing table, or no token counts); their cost is not included.\n`);
     }
     return EXIT.ok;
   },
