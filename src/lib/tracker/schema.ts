@@ -91,14 +91,28 @@ const tokenCount = z
 
 const noNul = (value: string) => !value.includes('\u0000');
 
+/**
+ * Whether a string already shaped like TIMESTAMP_PATTERN names a real UTC
+ * instant (no 30 February, no hour 24). Date.UTC rolls such values over, so
+ * a round trip of its parts shows them; this runs on every row a reader sees.
+ */
+function isCalendarTimestamp(value: string): boolean {
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
+  const day = Number(value.slice(8, 10));
+  const hour = Number(value.slice(11, 13));
+  const minute = Number(value.slice(14, 16));
+  const second = Number(value.slice(17, 19));
+  const time = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return time.getUTCFullYear() === year && time.getUTCMonth() === month - 1 && time.getUTCDate() === day && time.getUTCHours() === hour && minute < 60 && second < 60;
+}
+
 /** The shape and per-field rules of one ledger record. */
 export const ledgerRecordShape = z.object({
   timestamp: z
     .string({ error: 'must be text' })
     .regex(TIMESTAMP_PATTERN, { error: 'must be ISO 8601 UTC with milliseconds, like 2026-01-31T12:00:00.000Z' })
-    .refine((value) => !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value, {
-      error: 'is not a real calendar date and time',
-    }),
+    .refine(isCalendarTimestamp, { error: 'is not a real calendar date and time' }),
   prompt_text: z.string({ error: 'must be text' }).refine(noNul, { error: 'must not contain NUL characters' }),
   tokens_used: z
     .int({ error: 'must be a whole number' })

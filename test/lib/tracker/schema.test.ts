@@ -33,6 +33,9 @@ describe('ledger record rules', () => {
     ['error_message', { error_occurred: true, error_message: 'x'.repeat(501) }],
     ['timestamp', { timestamp: '2026-06-15 11:00:00' }],
     ['timestamp', { timestamp: '2026-02-30T11:00:00.000Z' }],
+    ['timestamp', { timestamp: '2026-06-14T24:00:00.000Z' }],
+    ['timestamp', { timestamp: '2026-06-14T10:60:00.000Z' }],
+    ['timestamp', { timestamp: '2026-02-29T10:00:00.000Z' }],
     ['timestamp', { timestamp: '2026-06-15T12:06:00.000Z' }],
     ['timestamp', { timestamp: '2025-06-01T00:00:00.000Z' }],
     ['input_tokens', { input_tokens: 100, output_tokens: 1150, cache_read_tokens: 400 }],
@@ -49,6 +52,11 @@ describe('ledger record rules', () => {
 
   it('allows zero tokens only for a failed interaction', () => {
     expect(issuesFor({ tokens_used: 0, input_tokens: null, output_tokens: null, error_occurred: true, error_message: 'rate limited' })).toEqual([]);
+  });
+
+  it('accepts a leap day and the last millisecond of a day', () => {
+    expect(issuesFor({ timestamp: '2026-06-14T23:59:59.999Z' })).toEqual([]);
+    expect(issuesFor({ timestamp: '2024-02-29T12:00:00.000Z' }, { ...RULES, maxAgeDays: null })).toEqual([]);
   });
 
   it('checks the age rule only when recording live', () => {
