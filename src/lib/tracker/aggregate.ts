@@ -90,7 +90,7 @@ export function costCoverage(stats: Pick<UsageStats, 'transactions' | 'unpriced_
 }
 
 /** Nearest-rank percentile of ascending values. */
-export function percentile(sorted: readonly number[], fraction: number): number | null {
+export function percentile(sorted: ArrayLike<number>, fraction: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.ceil(fraction * sorted.length);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? null;
@@ -132,8 +132,7 @@ class StatsAccumulator {
   }
 
   stats(): UsageStats {
-    const sorted = Float64Array.from(this.elapsed).sort();
-    const elapsed = Array.from(sorted);
+    const elapsed = Float64Array.from(this.elapsed).sort();
     return {
       transactions: this.transactions,
       tokens_used: this.tokens,
@@ -164,12 +163,13 @@ export interface AggregateOptions {
 
 export class UsageAggregator {
   private readonly totals = new StatsAccumulator();
-  private readonly groups = new Map<GroupKey, Map<string, StatsAccumulator>>();
+  // An array, not a Map: add() walks it for every row, and a Map iterator allocates each time.
+  private readonly groups: { by: GroupKey; accumulators: Map<string, StatsAccumulator> }[];
   private readonly options: AggregateOptions;
 
   constructor(options: AggregateOptions = {}) {
     this.options = options;
-    for (const by of options.groupBy ?? []) this.groups.set(by, new Map());
+    this.groups = (options.groupBy ?? []).map((by) => ({ by, accumulators: new Map() }));
   }
 
   /** Adds a record; returns false when the date range leaves it out. */
@@ -177,7 +177,7 @@ export class UsageAggregator {
     if (this.options.since !== undefined && record.timestamp < this.options.since) return false;
     if (this.options.until !== undefined && record.timestamp >= this.options.until) return false;
     this.totals.add(record);
-    for (const [by, accumulators] of this.groups) {
+    for (const { by, accumulators } of this.groups) {
       const key = groupKeyOf(record, by);
       let accumulator = accumulators.get(key);
       if (!accumulator) {
@@ -191,7 +191,7 @@ export class UsageAggregator {
 
   report(): UsageReport {
     const groups: Partial<Record<GroupKey, UsageGroup[]>> = {};
-    for (const [by, accumulators] of this.groups) {
+    for (const { by, accumulators } of this.groups) {
       const list = [...accumulators].map(([key, accumulator]) => ({ key, ...accumulator.stats() }));
       list.sort(TIME_KEYS.has(by) ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.tokens_used - a.tokens_used || a.key.localeCompare(b.key));
       groups[by] = list;
