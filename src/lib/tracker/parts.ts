@@ -27,8 +27,7 @@ export function partPathFor(ledgerPath: string, when: Date): string {
 
 /** The closed parts of a ledger, oldest first. */
 export function ledgerParts(ledgerPath: string): string[] {
-  const { folder, stem, extension } = stemOf(ledgerPath);
-  const prefix = `${stem}.part-`;
+  const folder = dirname(ledgerPath);
   let names: string[];
   try {
     names = readdirSync(folder);
@@ -36,9 +35,19 @@ export function ledgerParts(ledgerPath: string): string[] {
     return [];
   }
   return names
-    .filter((name) => name.startsWith(prefix) && name.endsWith(extension) && PART_STAMP.test(name.slice(prefix.length, name.length - extension.length)))
-    .sort()
-    .map((name) => join(folder, name));
+    .map((name) => join(folder, name))
+    .filter((file) => partStampOf(ledgerPath, file) !== undefined)
+    .sort();
+}
+
+/** When a part of this ledger was closed (its file-name stamp), or undefined for the live file or a stranger. */
+export function partStampOf(ledgerPath: string, file: string): string | undefined {
+  const { stem, extension } = stemOf(ledgerPath);
+  const name = basename(file);
+  const prefix = `${stem}.part-`;
+  if (dirname(file) !== dirname(ledgerPath) || !name.startsWith(prefix) || !name.endsWith(extension)) return undefined;
+  const stamp = name.slice(prefix.length, name.length - extension.length);
+  return PART_STAMP.test(stamp) ? stamp : undefined;
 }
 
 /** Every file of the ledger that exists: closed parts oldest first, then the live file. */

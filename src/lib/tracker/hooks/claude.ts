@@ -9,7 +9,8 @@ import { TrackerError, formatFieldIssue } from '../errors.ts';
 import { sessionTranscripts } from '../importers/claude/paths.ts';
 import { claudeRecords } from '../importers/claude/parser.ts';
 import { claudeHookInputSchema, type ClaudeHookInput } from '../importers/claude/schema.ts';
-import { importRecords, newImportSummary, type ImportSummary, type ImportTarget } from '../importers/writer.ts';
+import { newImportSummary, writeImported, type ImportSummary, type ImportTarget } from '../importers/writer.ts';
+import type { RecordInput } from '../record.ts';
 import { issuesFromZod } from '../validate.ts';
 
 export function parseClaudeHookInput(text: string): ClaudeHookInput {
@@ -43,5 +44,25 @@ export async function runClaudeHook(input: ClaudeHookInput, target: ImportTarget
   }
   // After SessionEnd nothing more is written, so even a response without a stop_reason is complete.
   const settleAll = input.hook_event_name === 'SessionEnd';
-  return importRecords(newImportSummary('claude', target.ledgerPath), (stats) => claudeRecords(files, stats, { settleAll, now: target.now }), target);
+  const summary = newImportSummary('claude', target.ledgerPath);
+  // One session is small: read it whole first, so the duplicate check can skip
+  // ledger parts closed before the session began instead of reading all history.
+  const candidates: RecordInput[] = [];
+  for await (const candidate of claudeRecords(files, summary, { settleAll, now: target.now })) candidates.push(candidate);
+  await writeImported(fromArray(candidates), { ...target, oldestEvent: oldestEventOf(candidates) }, summary);
+  return summary;
+}
+
+/** A day before the session's first response, as margin for clocks that disagree. */
+function oldestEventOf(candidates: readonly RecordInput[]): Date | undefined {
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const time = Date.parse(String(candidate.timestamp));
+    if (time < oldest) oldest = time;
+  }
+  return Number.isFinite(oldest) ? new Date(oldest - 86_400_000) : undefined;
+}
+
+async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
 }

@@ -11,7 +11,7 @@ import type { LoadedConfig } from '../config.ts';
 import { TrackerError, formatFieldIssue } from '../errors.ts';
 import { appendRecords, inspectLedger } from '../ledger.ts';
 import { withLock } from '../lock.ts';
-import { ledgerFiles } from '../parts.ts';
+import { ledgerFiles, partStampOf, stampOf } from '../parts.ts';
 import { completeRecord, type RecordInput } from '../record.ts';
 import { V2_COLUMNS, type LedgerRecord } from '../schema.ts';
 import { checkRecord } from '../validate.ts';
@@ -37,10 +37,21 @@ async function readFileTransactionIds(path: string, ids: Set<string>): Promise<v
   }
 }
 
-/** The transaction ids already in a ledger, rotated parts included, so history imported before a rotation is not added again. */
-export async function readTransactionIds(ledgerPath: string): Promise<Set<string>> {
+/**
+ * The transaction ids already in a ledger, rotated parts included, so history
+ * imported before a rotation is not added again. With `since`, parts closed
+ * before that time are skipped: a row lands in the live file when it is
+ * written, which is after the event it records, so a part rotated away before
+ * the oldest event of an import cannot hold any of its rows.
+ */
+export async function readTransactionIds(ledgerPath: string, since?: Date): Promise<Set<string>> {
   const ids = new Set<string>();
-  for (const path of ledgerFiles(ledgerPath)) await readFileTransactionIds(path, ids);
+  const oldestStamp = since === undefined ? '' : stampOf(since);
+  for (const path of ledgerFiles(ledgerPath)) {
+    const closedAt = partStampOf(ledgerPath, path);
+    if (closedAt !== undefined && closedAt < oldestStamp) continue;
+    await readFileTransactionIds(path, ids);
+  }
   return ids;
 }
 
@@ -48,6 +59,11 @@ export interface ImportTarget {
   loaded: LoadedConfig;
   ledgerPath: string;
   now?: Date;
+  /**
+   * The oldest event the import can hold, when the caller knows it (a hook
+   * importing one session); lets the duplicate check skip older parts.
+   */
+  oldestEvent?: Date;
 }
 
 export interface WriteCounts {
@@ -73,7 +89,7 @@ export async function writeImported(candidates: AsyncIterable<RecordInput>, targ
   // The import lock sits beside the ledger, so its folder must exist before the ledger does.
   mkdirSync(dirname(ledgerPath), { recursive: true, mode: 0o700 });
   await withLock(importLockTarget(ledgerPath), lockTimeoutMs, async () => {
-    const known = await readTransactionIds(ledgerPath);
+    const known = await readTransactionIds(ledgerPath, target.oldestEvent);
     let batch: LedgerRecord[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
