@@ -19,7 +19,9 @@ import { V1_COLUMNS, V2_COLUMNS, columnsFor, type Column, type LedgerRecord, typ
 import { checkRecord } from './validate.ts';
 
 export const LEDGER_FILE_MODE = 0o600;
-const HEADER_PROBE_BYTES = 64 * 1024;
+// The v2 header is 244 bytes; a first line longer than this is no ledger header.
+// Kept small because every append reads it.
+const HEADER_PROBE_BYTES = 4096;
 
 export function headerLine(version: SchemaVersion): string {
   return `${columnsFor(version).join(',')}\n`;

@@ -3,9 +3,9 @@
  * (`token_transactions.part-20260131T120000000Z.csv`). Readers that want the
  * whole history read every part, oldest first, then the live file.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { inspectLedger, readLedger, type LedgerRow, type ReadLedgerOptions } from './ledger.ts';
+import { readLedger, type LedgerRow, type ReadLedgerOptions } from './ledger.ts';
 
 const PART_STAMP = /^\d{8}T\d{9}Z$/;
 
@@ -70,8 +70,16 @@ export async function* readAllParts(ledgerPath: string, options: ReadLedgerOptio
   }
 }
 
-/** Whether the live file is past the size limit; a cheap stat, no lock. */
+/**
+ * Whether the live file is past the size limit; a stat, no lock, no read
+ * (it runs after every append). rotateLedger checks the header itself.
+ */
 export function needsRotation(ledgerPath: string, maxBytes: number): boolean {
-  const state = inspectLedger(ledgerPath);
-  return maxBytes > 0 && state.version !== null && state.size >= maxBytes;
+  if (maxBytes <= 0) return false;
+  try {
+    return statSync(ledgerPath).size >= maxBytes;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 }

@@ -20,7 +20,6 @@ export interface RotateOptions {
   now?: Date;
 }
 
-
 /** Closes the live file off as a part; returns the part's path, or null when there was nothing to rotate. */
 export async function rotateLedger(ledgerPath: string, options: RotateOptions): Promise<string | null> {
   return withLock(ledgerPath, options.lockTimeoutMs, () => {
