@@ -23,7 +23,7 @@ function formatStats(key: string, stats: UsageStats): string[] {
   ];
 }
 
-const HEADER = ['', 'txns', 'tokens', 'input', 'output', 'cache write', 'cache read', 'cost USD', 'errors', 'p50 s', 'p95 s', 'cache read'];
+const HEADER = ['', 'txns', 'tokens', 'input', 'output', 'cache write', 'cache read', 'cost USD', 'error rate', 'p50 s', 'p95 s', 'cache read share'];
 
 export default defineCommand({
   meta: { name: 'report', description: 'Totals and groups of token usage, cost, errors and elapsed time' },
