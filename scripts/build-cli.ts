@@ -30,5 +30,16 @@ await build({
   banner: { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" },
   // The tokenizer's tables are megabytes; only `hook kiro-stop` loads them, from node_modules at run time.
   external: ['gpt-tokenizer'],
+  plugins: [
+    {
+      // proper-lockfile wraps fs in graceful-fs, whose patching and legacy
+      // streams cost `record` ~4 ms per call. graceful-fs only queues opens
+      // past the EMFILE limit, and one CLI run holds a handful of files.
+      name: 'graceful-fs-as-node-fs',
+      setup(builder) {
+        builder.onResolve({ filter: /^graceful-fs$/ }, () => ({ path: 'node:fs', external: true }));
+      },
+    },
+  ],
   logLevel: 'warning',
 });

@@ -2,12 +2,12 @@
  * recordTransaction: from what a hook or a user knows about one interaction
  * to one validated row in the ledger, with the missing metadata filled in.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { isTrackingEnabled, loadConfig, type LoadedConfig } from './config.ts';
 import { deliverRecord } from './deliver.ts';
 import { costOfCandidate, pricingFor } from './pricing.ts';
 import { storedPromptText, truncateText } from './prompt.ts';
+import { newExecutionId, newTransactionId } from './record-ids.ts';
 import { redactSecrets } from './redact.ts';
 import { LIMITS, type LedgerRecord, type SchemaVersion } from './schema.ts';
 import { ValidationError } from './errors.ts';
@@ -46,14 +46,14 @@ export function completeRecord(input: RecordInput, loaded: LoadedConfig, now: Da
   const errorMessage = typeof input.error_message === 'string' ? redactSecrets(input.error_message, config.redaction) : '';
   candidate.timestamp ??= now.toISOString();
   candidate.session_id ??= env.TOKEN_LEDGER_SESSION ?? defaultSessionId(now);
-  candidate.agent_execution_id ??= `exec-${randomBytes(8).toString('hex')}`;
+  candidate.agent_execution_id ??= newExecutionId();
   candidate.workspace_folder ??= basename(root);
   candidate.hook_trigger_type ??= 'manual';
   candidate.hook_name ??= DEFAULT_HOOK_NAME;
   candidate.file_patterns ??= '';
   candidate.error_occurred ??= errorMessage !== '';
   candidate.error_message = truncateText(errorMessage, LIMITS.maxErrorMessageLength);
-  candidate.transaction_id ??= randomUUID();
+  candidate.transaction_id ??= newTransactionId(now);
   candidate.model ??= '';
   // An explicit cost (even 0) wins; otherwise price the counts, or leave it empty (unpriced).
   candidate.cost_usd ??= costOfCandidate(candidate, pricingFor(loaded));
