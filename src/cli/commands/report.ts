@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
-import { GROUP_KEYS, UsageAggregator, costCoverage, parseDateBound, readAllParts, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
+import { availableParallelism } from 'node:os';
+import { GROUP_KEYS, aggregateLedger, costCoverage, parseDateBound, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
 import { csvArg, EXIT, formatTable, jsonArg, ledgerTarget, printJson, UsageError } from '../_shared.ts';
 
 const integer = new Intl.NumberFormat('en-US');
@@ -40,21 +41,18 @@ export default defineCommand({
       throw new UsageError(`--by must be one of ${GROUP_KEYS.join(', ')} (got ${JSON.stringify(by)})`);
     }
     const groupKey = by as GroupKey | undefined;
-    const aggregator = new UsageAggregator({
-      groupBy: groupKey ? [groupKey] : [],
-      since: args.since ? parseDateBound(args.since, 'since') : undefined,
-      until: args.until ? parseDateBound(args.until, 'until') : undefined,
-    });
     const { path } = ledgerTarget(args.csv);
-    let invalidRows = 0;
-    for await (const row of readAllParts(path)) {
-      if (row.ok) aggregator.add(row.record);
-      else invalidRows += 1;
-    }
+    const { report, invalidRows } = await aggregateLedger(path, {
+      aggregate: {
+        groupBy: groupKey ? [groupKey] : [],
+        since: args.since ? parseDateBound(args.since, 'since') : undefined,
+        until: args.until ? parseDateBound(args.until, 'until') : undefined,
+      },
+      threads: availableParallelism(),
+    });
     if (invalidRows > 0) {
       process.stderr.write(`token-ledger: skipped ${invalidRows} invalid rows of ${path}; run \`token-ledger validate\` to list them\n`);
     }
-    const report = aggregator.report();
     const groups = groupKey ? (report.groups[groupKey] ?? []) : [];
     if (args.json) {
       printJson({ totals: report.totals, groups, ...(groupKey ? { by: groupKey } : {}), invalid_rows: invalidRows });

@@ -96,59 +96,110 @@ export function percentile(sorted: ArrayLike<number>, fraction: number): number 
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? null;
 }
 
+/**
+ * What an accumulator has gathered, as plain data: it crosses from a worker
+ * thread by structured clone, and merging two is order-independent, so a
+ * ledger read in pieces adds up to exactly the figures of one read.
+ */
+export interface StatsState {
+  transactions: number;
+  tokens: number;
+  input: number;
+  output: number;
+  cacheCreation: number;
+  cacheRead: number;
+  inputForShare: number;
+  cacheReadForShare: number;
+  /** Cost in units of 1e-8 USD (the ledger's precision): integer sums do not depend on the order of adding. */
+  costUnits: number;
+  unpriced: number;
+  errors: number;
+  elapsed: number[];
+  first: string | null;
+  last: string | null;
+}
+
+const COST_UNITS_PER_USD = 10 ** COST_DECIMALS;
+
+function emptyState(): StatsState {
+  return {
+    transactions: 0,
+    tokens: 0,
+    input: 0,
+    output: 0,
+    cacheCreation: 0,
+    cacheRead: 0,
+    inputForShare: 0,
+    cacheReadForShare: 0,
+    costUnits: 0,
+    unpriced: 0,
+    errors: 0,
+    elapsed: [],
+    first: null,
+    last: null,
+  };
+}
+
 class StatsAccumulator {
-  private transactions = 0;
-  private tokens = 0;
-  private input = 0;
-  private output = 0;
-  private cacheCreation = 0;
-  private cacheRead = 0;
-  private inputForShare = 0;
-  private cacheReadForShare = 0;
-  private cost = 0;
-  private unpriced = 0;
-  private errors = 0;
-  private readonly elapsed: number[] = [];
-  private first: string | null = null;
-  private last: string | null = null;
+  readonly state = emptyState();
 
   add(record: LedgerRecord): void {
-    this.transactions += 1;
-    this.tokens += record.tokens_used;
-    this.input += record.input_tokens ?? 0;
-    this.output += record.output_tokens ?? 0;
-    this.cacheCreation += record.cache_creation_tokens ?? 0;
-    this.cacheRead += record.cache_read_tokens ?? 0;
+    const state = this.state;
+    state.transactions += 1;
+    state.tokens += record.tokens_used;
+    state.input += record.input_tokens ?? 0;
+    state.output += record.output_tokens ?? 0;
+    state.cacheCreation += record.cache_creation_tokens ?? 0;
+    state.cacheRead += record.cache_read_tokens ?? 0;
     if (record.input_tokens !== null && record.input_tokens > 0) {
-      this.inputForShare += record.input_tokens;
-      this.cacheReadForShare += record.cache_read_tokens ?? 0;
+      state.inputForShare += record.input_tokens;
+      state.cacheReadForShare += record.cache_read_tokens ?? 0;
     }
-    if (record.cost_usd === null) this.unpriced += 1;
-    else this.cost += record.cost_usd;
-    if (record.error_occurred) this.errors += 1;
-    this.elapsed.push(record.elapsed_time);
-    if (this.first === null || record.timestamp < this.first) this.first = record.timestamp;
-    if (this.last === null || record.timestamp > this.last) this.last = record.timestamp;
+    if (record.cost_usd === null) state.unpriced += 1;
+    else state.costUnits += Math.round(record.cost_usd * COST_UNITS_PER_USD);
+    if (record.error_occurred) state.errors += 1;
+    state.elapsed.push(record.elapsed_time);
+    if (state.first === null || record.timestamp < state.first) state.first = record.timestamp;
+    if (state.last === null || record.timestamp > state.last) state.last = record.timestamp;
+  }
+
+  merge(other: StatsState): void {
+    const state = this.state;
+    state.transactions += other.transactions;
+    state.tokens += other.tokens;
+    state.input += other.input;
+    state.output += other.output;
+    state.cacheCreation += other.cacheCreation;
+    state.cacheRead += other.cacheRead;
+    state.inputForShare += other.inputForShare;
+    state.cacheReadForShare += other.cacheReadForShare;
+    state.costUnits += other.costUnits;
+    state.unpriced += other.unpriced;
+    state.errors += other.errors;
+    for (const value of other.elapsed) state.elapsed.push(value);
+    if (other.first !== null && (state.first === null || other.first < state.first)) state.first = other.first;
+    if (other.last !== null && (state.last === null || other.last > state.last)) state.last = other.last;
   }
 
   stats(): UsageStats {
-    const elapsed = Float64Array.from(this.elapsed).sort();
+    const state = this.state;
+    const elapsed = Float64Array.from(state.elapsed).sort();
     return {
-      transactions: this.transactions,
-      tokens_used: this.tokens,
-      input_tokens: this.input,
-      output_tokens: this.output,
-      cache_creation_tokens: this.cacheCreation,
-      cache_read_tokens: this.cacheRead,
-      cost_usd: roundTo(this.cost, COST_DECIMALS),
-      unpriced_transactions: this.unpriced,
-      errors: this.errors,
-      error_rate: this.transactions === 0 ? null : this.errors / this.transactions,
+      transactions: state.transactions,
+      tokens_used: state.tokens,
+      input_tokens: state.input,
+      output_tokens: state.output,
+      cache_creation_tokens: state.cacheCreation,
+      cache_read_tokens: state.cacheRead,
+      cost_usd: roundTo(state.costUnits / COST_UNITS_PER_USD, COST_DECIMALS),
+      unpriced_transactions: state.unpriced,
+      errors: state.errors,
+      error_rate: state.transactions === 0 ? null : state.errors / state.transactions,
       elapsed_p50: percentile(elapsed, 0.5),
       elapsed_p95: percentile(elapsed, 0.95),
-      cache_read_share: this.inputForShare === 0 ? null : this.cacheReadForShare / this.inputForShare,
-      first_timestamp: this.first,
-      last_timestamp: this.last,
+      cache_read_share: state.inputForShare === 0 ? null : state.cacheReadForShare / state.inputForShare,
+      first_timestamp: state.first,
+      last_timestamp: state.last,
     };
   }
 }
@@ -159,6 +210,11 @@ export interface AggregateOptions {
   since?: string;
   /** Exclusive upper bound, an ISO timestamp. */
   until?: string;
+}
+
+export interface AggregatorState {
+  totals: StatsState;
+  groups: { by: GroupKey; entries: (readonly [string, StatsState])[] }[];
 }
 
 export class UsageAggregator {
@@ -187,6 +243,32 @@ export class UsageAggregator {
       accumulator.add(record);
     }
     return true;
+  }
+
+  /** What this aggregator gathered, for another aggregator with the same options to merge. */
+  state(): AggregatorState {
+    return {
+      totals: this.totals.state,
+      groups: this.groups.map(({ by, accumulators }) => ({ by, entries: [...accumulators].map(([key, accumulator]) => [key, accumulator.state] as const) })),
+    };
+  }
+
+  /** Adds what another aggregator gathered (one that read other rows with the same options). */
+  merge(other: AggregatorState): void {
+    this.totals.merge(other.totals);
+    for (const { by, entries } of other.groups) {
+      const group = this.groups.find((candidate) => candidate.by === by);
+      // Both sides are built from the same options; a mismatch is a bug, not bad input.
+      if (!group) throw new Error(`Cannot merge usage grouped by ${by} into a report that does not group by it`);
+      for (const [key, state] of entries) {
+        let accumulator = group.accumulators.get(key);
+        if (!accumulator) {
+          accumulator = new StatsAccumulator();
+          group.accumulators.set(key, accumulator);
+        }
+        accumulator.merge(state);
+      }
+    }
   }
 
   report(): UsageReport {

@@ -41,6 +41,7 @@ export {
   headerLine,
   inspectLedger,
   readLedger,
+  type LedgerRange,
   type LedgerRow,
   type LedgerState,
 } from './ledger.ts';
@@ -54,11 +55,13 @@ export {
   parseDateBound,
   percentile,
   type AggregateOptions,
+  type AggregatorState,
   type GroupKey,
   type UsageGroup,
   type UsageReport,
   type UsageStats,
 } from './aggregate.ts';
+export { aggregateLedger, type LedgerScan, type LedgerScanOptions } from './ledger-scan.ts';
 export { DEFAULT_HOOK_NAME, completeRecord, recordTransaction, recordTransactions, type RecordInput, type RecordOptions, type RecordResult } from './record.ts';
 // Reliability and maintenance: spool and replay, backups, rotation, rewrites, redaction.
 export { lockState, type LockState } from './lock.ts';
