@@ -265,7 +265,7 @@ async function openLedgerStream(path: string, range?: LedgerRange): Promise<Node
   try {
     const fd = openSync(path, 'r');
     // 1 MiB reads: fewer chunks through the parser's stream machinery. createReadStream's end is inclusive.
-    return createReadStream(path, { fd, highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end - 1 } : {}) });
+    return createReadStream(path, { fd, highWaterMark: 1 << 16, ...(range ? { start: range.start, end: range.end - 1 } : {}) });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new TrackerError('INVALID_LEDGER', `No ledger at ${path}`, {
