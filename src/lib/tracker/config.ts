@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TrackerError, ValidationError } from './errors.ts';
 import { issuesFromZod } from './validate.ts';
 
@@ -26,36 +26,37 @@ function isRegExpSource(source: string): boolean {
 const redactionSchema = z.strictObject(
   {
     enabled: z.boolean({ error: 'must be true or false' }),
-    extra_patterns: z.array(z.string({ error: 'must be a regular expression as text' }).refine(isRegExpSource, { error: 'is not a valid JavaScript regular expression (double backslashes inside JSON)' }), {
-      error: 'must be a list of regular expressions',
-    }),
+    extra_patterns: z.array(
+      z
+        .string({ error: 'must be a regular expression as text' })
+        .check(z.refine(isRegExpSource, { error: 'is not a valid JavaScript regular expression (double backslashes inside JSON)' })),
+      { error: 'must be a list of regular expressions' },
+    ),
   },
   { error: 'must be an object with enabled and extra_patterns' },
 );
 
 const pricingSchema = z.strictObject(
-  { file: z.string({ error: 'must be a path' }).nullable() },
+  { file: z.nullable(z.string({ error: 'must be a path' })) },
   { error: 'must be an object with file' },
 );
 
 const configFields = {
   enabled: z.boolean({ error: 'must be true or false' }),
-  csv_file_path: z.string({ error: 'must be a path' }).min(1, { error: 'must not be empty' }),
+  csv_file_path: z.string({ error: 'must be a path' }).check(z.minLength(1, { error: 'must not be empty' })),
   max_prompt_length: z
     .int({ error: 'must be a whole number' })
-    .min(50, { error: 'must be at least 50' })
-    .max(100_000, { error: 'must be at most 100000' }),
+    .check(z.minimum(50, { error: 'must be at least 50' }), z.maximum(100_000, { error: 'must be at most 100000' })),
   prompt_mode: z.enum(PROMPT_MODES, { error: `must be one of ${PROMPT_MODES.join(', ')}` }),
-  max_age_days: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }),
+  max_age_days: z.int({ error: 'must be a whole number' }).check(z.minimum(1, { error: 'must be at least 1' })),
   backup_enabled: z.boolean({ error: 'must be true or false' }),
-  backup_interval_hours: z.number({ error: 'must be a number' }).positive({ error: 'must be more than 0' }),
+  backup_interval_hours: z.number({ error: 'must be a number' }).check(z.positive({ error: 'must be more than 0' })),
   compression_enabled: z.boolean({ error: 'must be true or false' }),
-  retention_days: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }),
-  rotate_size_mb: z.number({ error: 'must be a number' }).min(0, { error: 'must not be negative (0 turns rotation off)' }),
+  retention_days: z.int({ error: 'must be a whole number' }).check(z.minimum(1, { error: 'must be at least 1' })),
+  rotate_size_mb: z.number({ error: 'must be a number' }).check(z.minimum(0, { error: 'must not be negative (0 turns rotation off)' })),
   lock_timeout_ms: z
     .int({ error: 'must be a whole number' })
-    .min(50, { error: 'must be at least 50' })
-    .max(5000, { error: 'must be at most 5000 (hooks have a 5 s budget)' }),
+    .check(z.minimum(50, { error: 'must be at least 50' }), z.maximum(5000, { error: 'must be at most 5000 (hooks have a 5 s budget)' })),
   redaction: redactionSchema,
   pricing: pricingSchema,
   // Keys of the original hook-file `configuration` block, accepted as they were.
@@ -66,9 +67,9 @@ const configFields = {
 
 export const trackerConfigSchema = z.strictObject(configFields);
 // A layer may set any field, and any part of a nested one.
-const partialConfigSchema = z
-  .strictObject({ ...configFields, redaction: redactionSchema.partial(), pricing: pricingSchema.partial() })
-  .partial();
+const partialConfigSchema = z.partial(
+  z.strictObject({ ...configFields, redaction: z.partial(redactionSchema), pricing: z.partial(pricingSchema) }),
+);
 
 export type TrackerConfig = z.output<typeof trackerConfigSchema>;
 type PartialConfig = z.output<typeof partialConfigSchema>;

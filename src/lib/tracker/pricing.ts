@@ -6,29 +6,29 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { LoadedConfig } from './config.ts';
 import { TrackerError, ValidationError } from './errors.ts';
 import shippedTable from './prices.json' with { type: 'json' };
 import { COST_DECIMALS, roundTo } from './schema.ts';
 import { issuesFromZod } from './validate.ts';
 
-const rate = z.number({ error: 'must be a number of USD per million tokens' }).min(0, { error: 'must not be negative' });
+const rate = z.number({ error: 'must be a number of USD per million tokens' }).check(z.minimum(0, { error: 'must not be negative' }));
 
 export const modelPriceSchema = z.strictObject({
   input: rate,
   output: rate,
   cache_write: rate,
   cache_read: rate,
-  aliases: z.array(z.string({ error: 'must be a model id' }).min(1, { error: 'must not be empty' })).default([]),
+  aliases: z._default(z.array(z.string({ error: 'must be a model id' }).check(z.minLength(1, { error: 'must not be empty' }))), []),
 });
 
 export const priceTableSchema = z.strictObject({
-  currency: z.literal('USD', { error: 'must be "USD"' }).default('USD'),
-  unit: z.literal('per million tokens', { error: 'must be "per million tokens"' }).default('per million tokens'),
-  as_of: z.string().optional(),
-  notes: z.string().optional(),
-  models: z.record(z.string().min(1, { error: 'model ids must not be empty' }), modelPriceSchema, {
+  currency: z._default(z.literal('USD', { error: 'must be "USD"' }), 'USD'),
+  unit: z._default(z.literal('per million tokens', { error: 'must be "per million tokens"' }), 'per million tokens'),
+  as_of: z.optional(z.string()),
+  notes: z.optional(z.string()),
+  models: z.record(z.string().check(z.minLength(1, { error: 'model ids must not be empty' })), modelPriceSchema, {
     error: 'must map model ids to {input, output, cache_write, cache_read}',
   }),
 });

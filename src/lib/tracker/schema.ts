@@ -3,7 +3,7 @@
  * The zod schema here is the single source of truth for the record type and
  * for the messages users see when a value breaks a rule.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The 12 standard columns, in their fixed order (schema v1). */
 export const V1_COLUMNS = [
@@ -78,16 +78,16 @@ export const ELAPSED_DECIMALS = 3;
 export const COST_DECIMALS = 8;
 
 const identifier = (what: string) =>
-  z
-    .string({ error: 'must be text' })
-    .min(1, { error: `must not be empty (${what})` })
-    .max(LIMITS.maxIdLength, { error: `must be at most ${LIMITS.maxIdLength} characters` })
-    .regex(ID_PATTERN, { error: 'may only contain letters, digits, "_" and "-"' });
+  z.string({ error: 'must be text' }).check(
+    z.minLength(1, { error: `must not be empty (${what})` }),
+    z.maxLength(LIMITS.maxIdLength, { error: `must be at most ${LIMITS.maxIdLength} characters` }),
+    z.regex(ID_PATTERN, { error: 'may only contain letters, digits, "_" and "-"' }),
+  );
 
-const tokenCount = z
-  .int({ error: 'must be a whole number' })
-  .min(0, { error: 'must not be negative' })
-  .max(Number.MAX_SAFE_INTEGER, { error: 'is too large' });
+const tokenCount = z.int({ error: 'must be a whole number' }).check(
+  z.minimum(0, { error: 'must not be negative' }),
+  z.maximum(Number.MAX_SAFE_INTEGER, { error: 'is too large' }),
+);
 
 const noNul = (value: string) => !value.includes('\u0000');
 
@@ -109,65 +109,66 @@ function isCalendarTimestamp(value: string): boolean {
 
 /** The shape and per-field rules of one ledger record. */
 export const ledgerRecordShape = z.object({
-  timestamp: z
-    .string({ error: 'must be text' })
-    .regex(TIMESTAMP_PATTERN, { error: 'must be ISO 8601 UTC with milliseconds, like 2026-01-31T12:00:00.000Z' })
-    .refine(isCalendarTimestamp, { error: 'is not a real calendar date and time' }),
-  prompt_text: z.string({ error: 'must be text' }).refine(noNul, { error: 'must not contain NUL characters' }),
-  tokens_used: z
-    .int({ error: 'must be a whole number' })
-    .min(0, { error: `must be from 1 to ${LIMITS.maxTokens} (0 only when error_occurred is true)` })
-    .max(LIMITS.maxTokens, { error: `must be at most ${LIMITS.maxTokens}` }),
-  elapsed_time: z
-    .number({ error: 'must be a number of seconds' })
-    .transform((value) => roundTo(value, ELAPSED_DECIMALS))
-    .pipe(
-      z
-        .number()
-        .min(LIMITS.minElapsedSeconds, { error: `must be at least ${LIMITS.minElapsedSeconds} seconds` })
-        .max(LIMITS.maxElapsedSeconds, { error: `must be at most ${LIMITS.maxElapsedSeconds} seconds` }),
+  timestamp: z.string({ error: 'must be text' }).check(
+    z.regex(TIMESTAMP_PATTERN, { error: 'must be ISO 8601 UTC with milliseconds, like 2026-01-31T12:00:00.000Z' }),
+    z.refine(isCalendarTimestamp, { error: 'is not a real calendar date and time' }),
+  ),
+  prompt_text: z.string({ error: 'must be text' }).check(z.refine(noNul, { error: 'must not contain NUL characters' })),
+  tokens_used: z.int({ error: 'must be a whole number' }).check(
+    z.minimum(0, { error: `must be from 1 to ${LIMITS.maxTokens} (0 only when error_occurred is true)` }),
+    z.maximum(LIMITS.maxTokens, { error: `must be at most ${LIMITS.maxTokens}` }),
+  ),
+  elapsed_time: z.pipe(
+    z.pipe(z.number({ error: 'must be a number of seconds' }), z.transform((value: number) => roundTo(value, ELAPSED_DECIMALS))),
+    z.number().check(
+      z.minimum(LIMITS.minElapsedSeconds, { error: `must be at least ${LIMITS.minElapsedSeconds} seconds` }),
+      z.maximum(LIMITS.maxElapsedSeconds, { error: `must be at most ${LIMITS.maxElapsedSeconds} seconds` }),
     ),
+  ),
   session_id: identifier('session id'),
-  workspace_folder: z
-    .string({ error: 'must be text' })
-    .min(1, { error: 'must not be empty' })
-    .max(255, { error: 'must be at most 255 characters' })
-    .refine((value) => !/[/\\]/.test(value) && noNul(value), {
+  workspace_folder: z.string({ error: 'must be text' }).check(
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(255, { error: 'must be at most 255 characters' }),
+    z.refine((value) => !/[/\\]/.test(value) && noNul(value), {
       error: 'must be a folder name, not a path (no "/" or "\\")',
     }),
+  ),
   hook_trigger_type: z.enum(HOOK_TRIGGER_TYPES, { error: `must be one of ${HOOK_TRIGGER_TYPES.join(', ')}` }),
   agent_execution_id: identifier('agent execution id'),
   file_patterns: z
     .string({ error: 'must be text' })
-    .refine((value) => !/[\r\n\u0000]/.test(value), { error: 'must be ";"-separated globs on one line' }),
-  hook_name: z
-    .string({ error: 'must be text' })
-    .max(100, { error: 'must be at most 100 characters' })
-    .regex(KEBAB_CASE_PATTERN, { error: 'must be kebab-case, like token-tracker-hook' }),
+    .check(z.refine((value) => !/[\r\n\u0000]/.test(value), { error: 'must be ";"-separated globs on one line' })),
+  hook_name: z.string({ error: 'must be text' }).check(
+    z.maxLength(100, { error: 'must be at most 100 characters' }),
+    z.regex(KEBAB_CASE_PATTERN, { error: 'must be kebab-case, like token-tracker-hook' }),
+  ),
   error_occurred: z.boolean({ error: 'must be true or false' }),
-  error_message: z
-    .string({ error: 'must be text' })
-    .max(LIMITS.maxErrorMessageLength, { error: `must be at most ${LIMITS.maxErrorMessageLength} characters` })
-    .refine(noNul, { error: 'must not contain NUL characters' }),
+  error_message: z.string({ error: 'must be text' }).check(
+    z.maxLength(LIMITS.maxErrorMessageLength, { error: `must be at most ${LIMITS.maxErrorMessageLength} characters` }),
+    z.refine(noNul, { error: 'must not contain NUL characters' }),
+  ),
   transaction_id: z
     .string({ error: 'must be text' })
-    .regex(TRANSACTION_ID_PATTERN, { error: 'must be 1 to 128 of letters, digits, "_", ".", ":" and "-"' }),
-  model: z
-    .string({ error: 'must be text' })
-    .max(LIMITS.maxModelLength, { error: `must be at most ${LIMITS.maxModelLength} characters` })
-    .refine((value) => !/[\u0000-\u001f,"]/.test(value), { error: 'must not contain control characters, commas or quotes' }),
-  input_tokens: tokenCount.nullable(),
-  output_tokens: tokenCount.nullable(),
-  cache_creation_tokens: tokenCount.nullable(),
-  cache_read_tokens: tokenCount.nullable(),
-  cost_usd: z
-    .number({ error: 'must be a number of US dollars' })
-    .min(0, { error: 'must not be negative' })
-    // Bounded so rounding to COST_DECIMALS cannot overflow to Infinity (found by the fuzz test).
-    .max(1_000_000_000, { error: 'must be at most 1000000000' })
-    .transform((value) => roundTo(value, COST_DECIMALS))
-    .nullable(),
-  usage_source: z.enum(USAGE_SOURCES, { error: `must be one of ${USAGE_SOURCES.join(', ')}` }).nullable(),
+    .check(z.regex(TRANSACTION_ID_PATTERN, { error: 'must be 1 to 128 of letters, digits, "_", ".", ":" and "-"' })),
+  model: z.string({ error: 'must be text' }).check(
+    z.maxLength(LIMITS.maxModelLength, { error: `must be at most ${LIMITS.maxModelLength} characters` }),
+    z.refine((value) => !/[\u0000-\u001f,"]/.test(value), { error: 'must not contain control characters, commas or quotes' }),
+  ),
+  input_tokens: z.nullable(tokenCount),
+  output_tokens: z.nullable(tokenCount),
+  cache_creation_tokens: z.nullable(tokenCount),
+  cache_read_tokens: z.nullable(tokenCount),
+  cost_usd: z.nullable(
+    z.pipe(
+      z.number({ error: 'must be a number of US dollars' }).check(
+        z.minimum(0, { error: 'must not be negative' }),
+        // Bounded so rounding to COST_DECIMALS cannot overflow to Infinity (found by the fuzz test).
+        z.maximum(1_000_000_000, { error: 'must be at most 1000000000' }),
+      ),
+      z.transform((value: number) => roundTo(value, COST_DECIMALS)),
+    ),
+  ),
+  usage_source: z.nullable(z.enum(USAGE_SOURCES, { error: `must be one of ${USAGE_SOURCES.join(', ')}` })),
 });
 
 export type LedgerRecord = z.output<typeof ledgerRecordShape>;
@@ -183,36 +184,38 @@ export interface RecordRuleContext {
 
 /** The full schema: per-field rules plus the rules that tie fields together. */
 export function ledgerRecordSchema(context: RecordRuleContext) {
-  return ledgerRecordShape.superRefine((record, ctx) => {
-    const issue = (field: Column, message: string) =>
-      ctx.addIssue({ code: 'custom', path: [field], message, input: record[field] });
+  return ledgerRecordShape.check(
+    z.superRefine((record, ctx) => {
+      const issue = (field: Column, message: string) =>
+        ctx.addIssue({ code: 'custom', path: [field], message, input: record[field] });
 
-    if (record.tokens_used === 0 && !record.error_occurred) {
-      issue('tokens_used', `must be from 1 to ${LIMITS.maxTokens} (0 only when error_occurred is true)`);
-    }
-    if (!record.error_occurred && record.error_message !== '') {
-      issue('error_message', 'must be empty unless error_occurred is true');
-    }
-    if (record.input_tokens !== null && record.output_tokens !== null) {
-      const sum = record.input_tokens + record.output_tokens;
-      if (sum !== record.tokens_used) {
-        issue('tokens_used', `must equal input_tokens + output_tokens (${sum})`);
+      if (record.tokens_used === 0 && !record.error_occurred) {
+        issue('tokens_used', `must be from 1 to ${LIMITS.maxTokens} (0 only when error_occurred is true)`);
       }
-    }
-    if (record.input_tokens !== null) {
-      const cached = (record.cache_creation_tokens ?? 0) + (record.cache_read_tokens ?? 0);
-      if (cached > record.input_tokens) {
-        issue('input_tokens', `must include cache_creation_tokens + cache_read_tokens (${cached})`);
+      if (!record.error_occurred && record.error_message !== '') {
+        issue('error_message', 'must be empty unless error_occurred is true');
       }
-    }
+      if (record.input_tokens !== null && record.output_tokens !== null) {
+        const sum = record.input_tokens + record.output_tokens;
+        if (sum !== record.tokens_used) {
+          issue('tokens_used', `must equal input_tokens + output_tokens (${sum})`);
+        }
+      }
+      if (record.input_tokens !== null) {
+        const cached = (record.cache_creation_tokens ?? 0) + (record.cache_read_tokens ?? 0);
+        if (cached > record.input_tokens) {
+          issue('input_tokens', `must include cache_creation_tokens + cache_read_tokens (${cached})`);
+        }
+      }
 
-    const time = Date.parse(record.timestamp);
-    if (Number.isNaN(time)) return;
-    if (time - context.now.getTime() > LIMITS.futureToleranceMs) {
-      issue('timestamp', 'must not be more than 5 minutes in the future');
-    }
-    if (context.maxAgeDays !== null && context.now.getTime() - time > context.maxAgeDays * 86_400_000) {
-      issue('timestamp', `must not be older than ${context.maxAgeDays} days (max_age_days)`);
-    }
-  });
+      const time = Date.parse(record.timestamp);
+      if (Number.isNaN(time)) return;
+      if (time - context.now.getTime() > LIMITS.futureToleranceMs) {
+        issue('timestamp', 'must not be more than 5 minutes in the future');
+      }
+      if (context.maxAgeDays !== null && context.now.getTime() - time > context.maxAgeDays * 86_400_000) {
+        issue('timestamp', `must not be older than ${context.maxAgeDays} days (max_age_days)`);
+      }
+    }),
+  );
 }

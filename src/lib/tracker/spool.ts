@@ -16,7 +16,7 @@
 import { closeSync, createReadStream, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeAbandonedTemps, tempPathFor } from './atomic.ts';
 import { TrackerError } from './errors.ts';
 import { appendRecordsLocked, makeLedgerFolder, versionOfHeader } from './ledger.ts';

@@ -2,11 +2,16 @@
  * Turns zod's verdict on a candidate record into a typed record or a
  * ValidationError whose every line names the field, the value and the rule.
  */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { ValidationError, type FieldIssue } from './errors.ts';
 import { ledgerRecordSchema, type LedgerRecord, type RecordRuleContext } from './schema.ts';
 
-export function issuesFromZod(error: z.ZodError, input: unknown): FieldIssue[] {
+// zod/mini sets no locale, so a rule without its own message would read just "Invalid input".
+// Install the English messages classic zod defaults to, unless the host application chose a locale.
+if (!z.config().localeError) z.config(en());
+
+export function issuesFromZod(error: z.core.$ZodError, input: unknown): FieldIssue[] {
   return error.issues.map((issue) => {
     const field = issue.path.length > 0 ? issue.path.join('.') : '(record)';
     return { field, value: valueAt(input, issue.path), rule: issue.message };

@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { LoadedConfig } from '../config.ts';
 import { ledgerSessionId } from '../importers/ids.ts';
 import { recordTransaction, type RecordResult } from '../record.ts';
@@ -23,8 +23,8 @@ export const KIRO_STOP_HOOK_NAME = 'token-ledger-agent-stop';
 const pendingPromptSchema = z.object({
   started_at: z.iso.datetime(),
   prompt: z.string(),
-  session_id: z.string().min(1),
-  agent_execution_id: z.string().min(1),
+  session_id: z.string().check(z.minLength(1)),
+  agent_execution_id: z.string().check(z.minLength(1)),
   workspace_root: z.string(),
 });
 export type PendingPrompt = z.infer<typeof pendingPromptSchema>;
