@@ -6,9 +6,18 @@
  */
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const BUILTIN = new RegExp(`^(node:.+|${builtinModules.map((name) => name.replace(/[/]/g, '\\/')).join('|')})$`);
+
+/** CommonJS source exporting each property of a builtin as a getter that requires it on first use. */
+function builtinStandIn(specifier: string): string {
+  const names = Object.getOwnPropertyNames(process.getBuiltinModule(specifier)).filter((name) => name !== '__esModule');
+  const getters = names.map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => load()[${JSON.stringify(name)}] });`);
+  return [`let builtin;`, `const load = () => (builtin ??= require(${JSON.stringify(specifier)}));`, ...getters].join('\n');
+}
 
 // Chunk names carry content hashes; clear old ones so the folder holds exactly one build.
 rmSync(`${root}build/cli`, { recursive: true, force: true });
@@ -32,12 +41,34 @@ await build({
   external: ['gpt-tokenizer'],
   plugins: [
     {
-      // proper-lockfile wraps fs in graceful-fs, whose patching and legacy
-      // streams cost `record` ~4 ms per call. graceful-fs only queues opens
-      // past the EMFILE limit, and one CLI run holds a handful of files.
-      name: 'graceful-fs-as-node-fs',
+      // `import { x } from 'node:fs'` makes Node build an ES module facade of
+      // the builtin, and esbuild's CommonJS interop copies every property
+      // descriptor: both run the builtins' lazy getters (fs.promises,
+      // util.TextDecoder, ...), which load node:stream, readline and more,
+      // ~10 ms of every hook call. A stand-in with one getter per export
+      // requires the builtin when a property is first used, and reads only it.
+      name: 'builtins-on-first-use',
       setup(builder) {
-        builder.onResolve({ filter: /^graceful-fs$/ }, () => ({ path: 'node:fs', external: true }));
+        // signal-exit (under proper-lockfile) loads node:assert for one
+        // argument check; node:assert builds a coloured stderr stream as it
+        // loads, which pulls in all of node:stream: ~5 ms of every hook call.
+        builder.onResolve({ filter: /^assert$/ }, (args) => (/[\\/]signal-exit[\\/]/.test(args.importer) ? { path: 'assert-equal', namespace: 'signal-exit-assert' } : undefined));
+        builder.onLoad({ filter: /.*/, namespace: 'signal-exit-assert' }, () => ({
+          contents: 'exports.equal = (actual, expected, message) => { if (actual != expected) throw new Error(message); };',
+          loader: 'js',
+        }));
+        builder.onResolve({ filter: BUILTIN }, (args) =>
+          // The stand-in's own require() is the real one, and a dynamic import() stays one:
+          // it has to yield named exports, which a CommonJS stand-in cannot declare.
+          args.namespace === 'builtin' || args.kind === 'dynamic-import'
+            ? { path: args.path, external: true }
+            : { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, namespace: 'builtin' },
+        );
+        // proper-lockfile wraps fs in graceful-fs, whose patching and legacy
+        // streams cost `record` ~4 ms per call. graceful-fs only queues opens
+        // past the EMFILE limit, and one CLI run holds a handful of files.
+        builder.onResolve({ filter: /^graceful-fs$/ }, () => ({ path: 'node:fs', namespace: 'builtin' }));
+        builder.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: builtinStandIn(args.path), loader: 'js' }));
       },
     },
   ],

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Pricing, SHIPPED_PRICE_TABLE, formatRows, headerLine, validateRecord, type HookTriggerType, type LedgerRecord } from '../src/lib/tracker/index.ts';
+import { Pricing, formatRows, headerLine, shippedPriceTable, validateRecord, type HookTriggerType, type LedgerRecord } from '../src/lib/tracker/index.ts';
 import { seededRandom } from './_seeded-random.ts';
 
 const { values } = parseArgs({
@@ -56,7 +56,7 @@ const ERRORS = ['Rate limit exceeded (429), retry after 20 s', 'Context window e
 
 // One rules object for every row, so the compiled record schema is reused.
 const rules = { now: new Date(END), maxAgeDays: null };
-const pricing = new Pricing([SHIPPED_PRICE_TABLE]);
+const pricing = new Pricing([shippedPriceTable()]);
 const records: LedgerRecord[] = [];
 const count = Number(values.rows);
 const promptRepeat = Number(values['prompt-repeat']);

@@ -2,6 +2,7 @@
  * What every command shares: the common flags, where the ledger is, and how
  * results and errors reach the terminal.
  */
+import { writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 // Specific modules, not the library's index: every command, `record` in a hook
 // included, loads this file, and the index would pull in every module.
@@ -32,6 +33,24 @@ export interface LedgerTarget {
 export function ledgerTarget(csvFlag: string | undefined): LedgerTarget {
   const loaded = loadConfig();
   return { loaded, path: csvFlag ? resolve(csvFlag) : loaded.ledgerPath };
+}
+
+/**
+ * Writes to standard output straight to its file descriptor. A hook's one
+ * line does not need process.stdout, whose stream machinery costs ~3 ms to
+ * load; a pipe that is full (EAGAIN) falls back to it, one nobody reads
+ * (EPIPE) is not an error of the command.
+ */
+export function writeStdout(text: string): void {
+  const bytes = Buffer.from(text);
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN') process.stdout.write(bytes.subarray(written));
+    else if (code !== 'EPIPE') throw error;
+  }
 }
 
 export function printJson(value: unknown): void {

@@ -70,7 +70,7 @@ describe('crash safety', () => {
     let kills = 0;
     let iteration = 0;
     let v1Parts = 0;
-    while (kills < KILLS && iteration < KILLS * 3) {
+    while (kills < KILLS && iteration < KILLS * 5) {
       iteration += 1;
       if (iteration % 25 === 0) {
         // A v1 part gives migrate something real to rewrite; its row is acknowledged once written.
@@ -82,7 +82,8 @@ describe('crash safety', () => {
       const doomed = Math.random() < 0.3;
       const args = Math.random() < 0.6 ? ['record', '--tokens', '7', '--elapsed', '0.2', '--session', doomed ? 'doomed' : 'keep', '--prompt', `p${iteration}, "q"\nline`] : [...(REWRITES[iteration % REWRITES.length] ?? [])];
       const { child, done } = start(args, root, env);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20 + Math.random() * 220);
+      // Within a record's lifetime (~50 ms) as often as within a rewrite's.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5 + Math.random() * 120);
       const outcome = await done;
       clearTimeout(timer);
       if (outcome.signal === 'SIGKILL') kills += 1;

@@ -2,7 +2,7 @@ import { defineCommand } from 'citty';
 import { TrackerError, ValidationError } from '../../lib/tracker/errors.ts';
 import { recordTransactions, type RecordInput } from '../../lib/tracker/record.ts';
 import { V2_COLUMNS } from '../../lib/tracker/schema.ts';
-import { armHookDeadline, csvArg, EXIT, jsonArg, ledgerTarget, numberFlag, printJson, reportLost, reportSpooled, strictArg } from '../_shared.ts';
+import { armHookDeadline, csvArg, EXIT, jsonArg, ledgerTarget, numberFlag, printJson, reportLost, reportSpooled, strictArg, writeStdout } from '../_shared.ts';
 
 const FLAG_FIELDS = {
   prompt: ['prompt_text', 'text'],
@@ -123,7 +123,7 @@ export default defineCommand({
         process.stderr.write(`token-ledger: nothing recorded: ${result.reason}\n`);
         break;
       }
-      if (!args.json) process.stdout.write(`${result.record.transaction_id}\n`);
+      if (!args.json) writeStdout(`${result.record.transaction_id}\n`);
     }
     if (args.json) printJson(results.length === 1 ? results[0] : results);
     return reportSpooled(results, Boolean(args.strict));

@@ -9,13 +9,12 @@
  * to do: a hook calls this on every agent interaction, and its start-up time
  * is the budget the IDE feels.
  */
-import { existsSync } from 'node:fs';
 import type { TrackerConfig } from './config.ts';
 import { TrackerError } from './errors.ts';
 import { appendRecords } from './ledger.ts';
 import { needsRotation } from './parts.ts';
 import type { LedgerRecord, SchemaVersion } from './schema.ts';
-import { spoolDirs } from './spool-dirs.ts';
+import { hasSpoolDir } from './spool-dirs.ts';
 
 /** A hook call must be done in 5 s; the ledger gets this much of it, the rest is for spooling and exiting. */
 export const HOOK_BUDGET_MS = 5000;
@@ -76,7 +75,7 @@ async function routineCare(path: string, options: DeliverOptions): Promise<strin
       warnings.push(`${what} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }
   };
-  if (spoolDirs(path, options.env).some((folder) => existsSync(folder))) {
+  if (hasSpoolDir(path, options.env)) {
     await attempt('replaying the spool', async () => {
       const { replaySpool } = await import('./spool.ts');
       await replaySpool(path, { lockTimeoutMs: config.lock_timeout_ms, env: options.env });

@@ -82,7 +82,7 @@ export { EXPORT_FORMATS, exportLedger, guardCell, type ExportCounts, type Export
 export { runDoctor, type CheckStatus, type DoctorCheck } from './doctor.ts';
 export {
   Pricing,
-  SHIPPED_PRICE_TABLE,
+  shippedPriceTable,
   costOfCandidate,
   modelPriceSchema,
   parsePriceTable,

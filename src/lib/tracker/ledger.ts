@@ -10,7 +10,6 @@
  */
 import { closeSync, createReadStream, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
-import { pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { TrackerError, type FieldIssue } from './errors.ts';
 import { withLock } from './lock.ts';
@@ -220,8 +219,9 @@ export async function* readLedger(path: string, options: ReadLedgerOptions = {})
   // Lines before the range; csv-parse counts from 1 within what it is given.
   const lineOffset = range ? range.firstLine - 1 : 0;
   const malformed: LedgerRow[] = [];
-  // Loaded here, not at the top: a hook only appends, and should not pay for the parser.
+  // Loaded here, not at the top: a hook only appends, and should not pay for the parser and streams.
   const { parse } = await import('csv-parse');
+  const { pipeline } = process.getBuiltinModule('node:stream');
   const parser = parse({
       // Named, not detected: detection tests every character for "\r" too (~7% of a read).
       record_delimiter: ['\n', '\r\n'],
@@ -264,7 +264,7 @@ export async function* readLedger(path: string, options: ReadLedgerOptions = {})
 async function openLedgerStream(path: string, range?: LedgerRange): Promise<NodeJS.ReadableStream> {
   try {
     const fd = openSync(path, 'r');
-    // 1 MiB reads: fewer chunks through the parser's stream machinery. createReadStream's end is inclusive.
+    // 64 KiB reads: larger ones only make csv-parse's Buffer.concat hold more memory. createReadStream's end is inclusive.
     return createReadStream(path, { fd, highWaterMark: 1 << 16, ...(range ? { start: range.start, end: range.end - 1 } : {}) });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {

@@ -123,7 +123,13 @@ function readOverrideFile(path: string): PriceTable {
   return parsePriceTable(raw, path);
 }
 
-export const SHIPPED_PRICE_TABLE: PriceTable = parsePriceTable(shippedTable, 'the shipped price table');
+let shipped: PriceTable | undefined;
+
+/** The price table shipped in prices.json, validated on first use: a record without a model never needs it. */
+export function shippedPriceTable(): PriceTable {
+  shipped ??= parsePriceTable(shippedTable, 'the shipped price table');
+  return shipped;
+}
 
 const cache = new Map<string, Pricing>();
 
@@ -132,7 +138,7 @@ export function pricingFor(loaded: Pick<LoadedConfig, 'config' | 'root'>): Prici
   const overridePath = loaded.config.pricing.file === null ? '' : resolve(loaded.root, loaded.config.pricing.file);
   let pricing = cache.get(overridePath);
   if (!pricing) {
-    pricing = new Pricing(overridePath === '' ? [SHIPPED_PRICE_TABLE] : [SHIPPED_PRICE_TABLE, readOverrideFile(overridePath)]);
+    pricing = new Pricing(overridePath === '' ? [shippedPriceTable()] : [shippedPriceTable(), readOverrideFile(overridePath)]);
     cache.set(overridePath, pricing);
   }
   return pricing;

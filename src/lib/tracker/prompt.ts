@@ -3,8 +3,8 @@
  * hash, or nothing (`prompt_mode`). Lengths count Unicode code points, so an
  * emoji or a surrogate pair is never cut in half.
  */
-import { createHash } from 'node:crypto';
 import type { TrackerConfig } from './config.ts';
+import { sha256Hex } from './sha256.ts';
 
 export function truncationMarker(removed: number): string {
   return `…[truncated ${removed} chars]…`;
@@ -26,7 +26,7 @@ export function truncateText(text: string, maxLength: number): string {
 }
 
 export function hashPrompt(text: string): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  return `sha256:${sha256Hex(text)}`;
 }
 
 /** The prompt text as it will be stored, per the configured prompt mode. */

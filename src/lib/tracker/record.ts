@@ -55,8 +55,8 @@ export function completeRecord(input: RecordInput, loaded: LoadedConfig, now: Da
   candidate.error_message = truncateText(errorMessage, LIMITS.maxErrorMessageLength);
   candidate.transaction_id ??= newTransactionId(now);
   candidate.model ??= '';
-  // An explicit cost (even 0) wins; otherwise price the counts, or leave it empty (unpriced).
-  candidate.cost_usd ??= costOfCandidate(candidate, pricingFor(loaded));
+  // An explicit cost (even 0) wins; otherwise price the counts of a named model, or leave it empty (unpriced).
+  candidate.cost_usd ??= typeof candidate.model === 'string' && candidate.model !== '' ? costOfCandidate(candidate, pricingFor(loaded)) : null;
   for (const field of ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'cost_usd'] as const) {
     candidate[field] ??= null;
   }

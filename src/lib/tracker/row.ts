@@ -3,8 +3,8 @@
  * Writing is canonical (fixed decimals, empty cell for unknown) so that any
  * valid record read back from the ledger is identical to the one written.
  */
-import { createHash } from 'node:crypto';
 import { COST_DECIMALS, ELAPSED_DECIMALS, V1_COLUMNS, V2_EXTRA_COLUMNS, type Column, type LedgerRecord } from './schema.ts';
+import { sha256Hex } from './sha256.ts';
 
 const INTEGER_CELL = /^-?\d+$/;
 const DECIMAL_CELL = /^-?\d+(?:\.\d+)?$/;
@@ -64,7 +64,5 @@ function emptyToNull(text: string | undefined, convert: (text: string) => unknow
  * duplicates can still be found and a v1 row keeps its identity when migrated.
  */
 function v1TransactionId(cells: Readonly<Partial<Record<Column, string>>>): string {
-  const hash = createHash('sha256');
-  for (const column of V1_COLUMNS) hash.update(`${cells[column] ?? ''}\u0000`);
-  return `v1-${hash.digest('hex').slice(0, 24)}`;
+  return `v1-${sha256Hex(V1_COLUMNS.map((column) => `${cells[column] ?? ''}\u0000`).join('')).slice(0, 24)}`;
 }

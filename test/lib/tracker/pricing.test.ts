@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, TrackerError, completeRecord, loadConfig } from '../../../src/lib/tracker/index.ts';
-import { Pricing, SHIPPED_PRICE_TABLE, parsePriceTable, pricingFor } from '../../../src/lib/tracker/pricing.ts';
+import { Pricing, parsePriceTable, pricingFor, shippedPriceTable } from '../../../src/lib/tracker/pricing.ts';
 
-const shipped = new Pricing([SHIPPED_PRICE_TABLE]);
+const shipped = new Pricing([shippedPriceTable()]);
 
 // input_tokens includes both cache parts, as in the ledger.
 const usage = { input_tokens: 1_000_000 + 200_000 + 3_000_000, output_tokens: 100_000, cache_creation_tokens: 200_000, cache_read_tokens: 3_000_000 };

@@ -8,7 +8,7 @@
  * The state file is keyed by the workspace root (plus TOKEN_LEDGER_SESSION
  * when set), so two Kiro windows on different workspaces never mix.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import type { LoadedConfig } from '../config.ts';
 import { ledgerSessionId } from '../importers/ids.ts';
 import { recordTransaction, type RecordResult } from '../record.ts';
 import { LIMITS } from '../schema.ts';
+import { sha256Hex } from '../sha256.ts';
 
 export const KIRO_STOP_HOOK_NAME = 'token-ledger-agent-stop';
 
@@ -36,7 +37,7 @@ export function kiroStateDir(env: NodeJS.ProcessEnv): string {
 }
 
 function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return sha256Hex(text).slice(0, 16);
 }
 
 function stateKey(root: string, env: NodeJS.ProcessEnv): string {

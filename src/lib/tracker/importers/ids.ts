@@ -3,14 +3,14 @@
  * is too long or has other characters is hashed down, never cut, so two
  * different ids can never collapse into one.
  */
-import { createHash } from 'node:crypto';
 import { LIMITS } from '../schema.ts';
+import { sha256Hex } from '../sha256.ts';
 
 const SESSION_ID = /^[A-Za-z0-9_-]+$/;
 const TRANSACTION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 function digest(text: string, length: number): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length);
+  return sha256Hex(text).slice(0, length);
 }
 
 /** A session or execution id as the ledger allows it: kept when it fits, else `h-` and 40 hex digits of its hash. */
