@@ -66,13 +66,16 @@ const configFields = {
 };
 
 export const trackerConfigSchema = z.strictObject(configFields);
-// A layer may set any field, and any part of a nested one.
-const partialConfigSchema = z.partial(
-  z.strictObject({ ...configFields, redaction: z.partial(redactionSchema), pricing: z.partial(pricingSchema) }),
-);
+
+// A layer may set any field, and any part of a nested one. Built on first use:
+// most hook calls have no layer to check, and the clones cost them a millisecond.
+function buildPartialConfigSchema() {
+  return z.partial(z.strictObject({ ...configFields, redaction: z.partial(redactionSchema), pricing: z.partial(pricingSchema) }));
+}
+let partialConfigSchema: ReturnType<typeof buildPartialConfigSchema> | undefined;
 
 export type TrackerConfig = z.output<typeof trackerConfigSchema>;
-type PartialConfig = z.output<typeof partialConfigSchema>;
+type PartialConfig = z.output<ReturnType<typeof buildPartialConfigSchema>>;
 
 export const DEFAULT_CONFIG: TrackerConfig = {
   enabled: true,
@@ -166,6 +169,7 @@ export function isTrackingEnabled(config: TrackerConfig): boolean {
 }
 
 function checkLayer(raw: unknown, where: string): PartialConfig {
+  partialConfigSchema ??= buildPartialConfigSchema();
   const result = partialConfigSchema.safeParse(raw);
   if (result.success) return result.data;
   throw new ValidationError(
