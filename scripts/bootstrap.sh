@@ -35,7 +35,7 @@ if [ "$task" = demo ]; then
   echo "==> building the docs site from the sample ledger (src/data/sample-ledger.csv)"
   pnpm build
   echo "==> usage report of the sample ledger, by model"
-  node bin/token-ledger.mjs report --by model --csv src/data/sample-ledger.csv
+  node bin/token-ledger.cjs report --by model --csv src/data/sample-ledger.csv
   echo "==> site written to dist/ (usage pages under dist/runbook/usage/); preview it with: pnpm preview"
   exit 0
 fi

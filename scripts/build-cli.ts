@@ -1,10 +1,12 @@
 /**
- * Bundles the CLI into build/cli/ (ESM, one entry and shared chunks). A hook
- * runs the CLI on every agent interaction: pre-linked JavaScript starts in
- * about half the time of compiling the TypeScript sources each run, and code
- * splitting keeps what `record` loads apart from the importers and tokenizer.
+ * Bundles the CLI into build/cli/: main.mjs (ESM, every command, shared
+ * chunks loaded per command) and record.cjs (CommonJS, one file, `record`
+ * alone). A hook runs the CLI on every agent interaction: pre-linked
+ * JavaScript starts in about half the time of compiling the TypeScript
+ * sources each run; `record`, the call hooks make most, skips the ES module
+ * loader and every other command's code.
  */
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -22,21 +24,12 @@ function builtinStandIn(specifier: string): string {
 // Chunk names carry content hashes; clear old ones so the folder holds exactly one build.
 rmSync(`${root}build/cli`, { recursive: true, force: true });
 
-await build({
-  entryPoints: [`${root}src/cli/main.ts`],
-  outdir: `${root}build/cli`,
-  splitting: true,
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
+const shared: BuildOptions = {
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node22',
   minify: true,
   sourcemap: 'linked',
-  // Bundled CommonJS dependencies (proper-lockfile) still call require().
-  banner: { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" },
   // The tokenizer's tables are megabytes; only `hook kiro-stop` loads them, from node_modules at run time.
   external: ['gpt-tokenizer'],
   plugins: [
@@ -73,4 +66,24 @@ await build({
     },
   ],
   logLevel: 'warning',
+};
+
+await build({
+  ...shared,
+  entryPoints: [`${root}src/cli/main.ts`],
+  outdir: `${root}build/cli`,
+  splitting: true,
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  format: 'esm',
+  // Bundled CommonJS dependencies (proper-lockfile) and the builtin stand-ins call require().
+  banner: { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" },
+});
+
+await build({
+  ...shared,
+  entryPoints: [`${root}src/cli/main-record.ts`],
+  outfile: `${root}build/cli/record.cjs`,
+  format: 'cjs',
 });

@@ -1,9 +1,10 @@
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { V1_COLUMNS, V2_COLUMNS } from '../../src/lib/tracker/index.ts';
-import { runCli, tempWorkspace } from '../helpers/cli.ts';
+import { runCli, runProcess, tempWorkspace } from '../helpers/cli.ts';
 
 describe('token-ledger record / validate / report', () => {
   let root: string;
@@ -96,6 +97,16 @@ describe('token-ledger record / validate / report', () => {
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('--csv');
     }
+  });
+
+  it('still runs from its former entry bin/token-ledger.mjs, which hooks set up earlier name', async () => {
+    const other = join(root, 'former-entry.csv');
+    const former = fileURLToPath(new URL('../../bin/token-ledger.mjs', import.meta.url));
+    const recorded = await runProcess(process.execPath, [former, 'record', '--tokens', '9', '--elapsed', '1', '--csv', other], { cwd: root });
+    expect(recorded.code).toBe(0);
+    const rows = parse(readFileSync(other, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.map((row) => [row.transaction_id, row.tokens_used])).toEqual([[recorded.stdout.trim(), '9']]);
+    expect((await runProcess(process.execPath, [former, 'report', '--json', '--csv', other], { cwd: root })).stdout).toContain('"tokens_used": 9');
   });
 
   it('records a JSON Lines batch from stdin, all or nothing', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../bin/token-ledger.mjs', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../bin/token-ledger.cjs', import.meta.url));
 
 export interface CliResult {
   code: number | null;

@@ -1,0 +1,91 @@
+/**
+ * Runs one command line against a set of commands: parses it with citty and
+ * maps outcomes to exit codes: 0 ok, 1 invalid input or failed check
+ * (nothing written), 2 usage error. main.ts passes every command;
+ * main-record.ts only `record`, for the hook path's own bundle.
+ */
+import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
+import { describeError, EXIT, UsageError } from './_shared.ts';
+
+export const VERSION = '0.1.0';
+
+// Commands resolve their exit code from run(); citty's own types say unknown.
+export type Command = CommandDef<ArgsDef>;
+export type CommandLoaders = Record<string, () => Promise<Command>>;
+
+function isHelpFlag(arg: string): boolean {
+  return arg === '--help' || arg === '-h';
+}
+
+/** Flags citty would silently ignore; a typo like --tokns must not record a row without tokens. */
+function unknownFlags(rawArgs: readonly string[], args: ArgsDef): string[] {
+  const known = new Set(Object.keys(args));
+  return rawArgs
+    .filter((arg) => arg.startsWith('-') && arg !== '-' && arg !== '--')
+    .map((arg) => arg.replace(/^--?/, '').split('=')[0] ?? '')
+    .filter((name) => !known.has(name) && !known.has(name.replace(/^no-/, '')));
+}
+
+/**
+ * util.parseArgs (under citty) reads `--tokens -5` as two flags; bind a
+ * negative number to the option before it so validation can reject the value.
+ */
+function bindNegativeValues(rawArgs: readonly string[], args: ArgsDef): string[] {
+  const bound: string[] = [];
+  for (let index = 0; index < rawArgs.length; index += 1) {
+    const arg = rawArgs[index] ?? '';
+    const next = rawArgs[index + 1];
+    const option = args[arg.replace(/^--/, '')];
+    if (arg.startsWith('--') && option?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      bound.push(`${arg}=${next}`);
+      index += 1;
+    } else {
+      bound.push(arg);
+    }
+  }
+  return bound;
+}
+
+async function usageOf(command: Command, parent?: Command): Promise<string> {
+  return renderUsage(command, parent);
+}
+
+export async function runCli(argv: readonly string[], commands: CommandLoaders): Promise<number> {
+  const program = defineCommand({
+    meta: { name: 'token-ledger', version: VERSION, description: 'Record and report what your AI coding agents spend, in a CSV ledger' },
+    subCommands: commands,
+  });
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || isHelpFlag(name)) {
+      process.stdout.write(`${await usageOf(program as Command)}\n`);
+      return name === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (name === '--version' || name === '-v') {
+      process.stdout.write(`${VERSION}\n`);
+      return EXIT.ok;
+    }
+    const load = commands[name];
+    if (!load) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(commands).join(', ')}`);
+    const command = await load();
+    if (rest.some(isHelpFlag)) {
+      process.stdout.write(`${await usageOf(command, program as Command)}\n`);
+      return EXIT.ok;
+    }
+    const argsDef = (command.args ?? {}) as ArgsDef;
+    const rawArgs = bindNegativeValues(rest, argsDef);
+    const unknown = unknownFlags(rawArgs, argsDef);
+    if (unknown.length > 0) {
+      throw new UsageError(`${name}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((flag) => `--${flag}`).join(', ')}; see \`token-ledger ${name} --help\``);
+    }
+    const { result } = await runCommand(command, { rawArgs });
+    return typeof result === 'number' ? result : EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof Error && error.name === 'CLIError')) {
+      process.stderr.write(`token-ledger: ${(error as Error).message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`${describeError(error)}\n`);
+    return EXIT.invalid;
+  }
+}
