@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Entry point of the `token-ledger` bin and `pnpm track`. CommonJS: hooks run
-// `record` on every agent interaction, and its one-file CommonJS bundle then
-// starts without Node's ES module loader. The compile cache lets repeated
-// calls skip parsing the bundle.
+// `record` or `hook` on every agent interaction, and their one-file CommonJS
+// bundles then start without Node's ES module loader. The compile cache lets
+// repeated calls skip parsing the bundles.
 'use strict';
 const { enableCompileCache } = require('node:module');
 
@@ -15,14 +15,17 @@ function notBuilt(error) {
   process.exit(2);
 }
 
+// The commands hooks call, each bundled alone (HOOK_PATH_COMMANDS in scripts/build-cli.ts).
+const HOOK_PATH_COMMANDS = new Set(['record', 'hook']);
+
 function load() {
-  if (argv[0] !== 'record') return import('../build/cli/main.mjs');
+  if (!HOOK_PATH_COMMANDS.has(argv[0])) return import('../build/cli/main.mjs');
   try {
     // Compile the bundle whole, not function by function as each is first
-    // called: the compile cache then holds every function `record` runs, and
-    // later calls compile none of them (~4 ms of ~47).
+    // called: the compile cache then holds every function the command runs,
+    // and later calls compile none of them (~4 ms of ~47 for `record`).
     require('node:v8').setFlagsFromString('--no-lazy');
-    return Promise.resolve(require('../build/cli/record.cjs'));
+    return Promise.resolve(require(`../build/cli/${argv[0]}.cjs`));
   } catch (error) {
     return Promise.reject(error);
   }

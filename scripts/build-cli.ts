@@ -1,10 +1,10 @@
 /**
  * Bundles the CLI into build/cli/: main.mjs (ESM, every command, shared
- * chunks loaded per command) and record.cjs (CommonJS, one file, `record`
- * alone). A hook runs the CLI on every agent interaction: pre-linked
- * JavaScript starts in about half the time of compiling the TypeScript
- * sources each run; `record`, the call hooks make most, skips the ES module
- * loader and every other command's code.
+ * chunks loaded per command), and record.cjs and hook.cjs (CommonJS, one
+ * file each, that command alone). A hook runs the CLI on every agent
+ * interaction: pre-linked JavaScript starts in about half the time of
+ * compiling the TypeScript sources each run, and the commands hooks call
+ * skip the ES module loader and every other command's code.
  */
 import { build, type BuildOptions } from 'esbuild';
 import { rmSync } from 'node:fs';
@@ -81,9 +81,23 @@ await build({
   banner: { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" },
 });
 
-await build({
-  ...shared,
-  entryPoints: [`${root}src/cli/main-record.ts`],
-  outfile: `${root}build/cli/record.cjs`,
-  format: 'cjs',
-});
+// The commands hooks run on every agent interaction, each bundled alone into
+// build/cli/<command>.cjs, which bin/token-ledger.cjs loads for it (keep the two lists alike).
+const HOOK_PATH_COMMANDS = ['record', 'hook'];
+for (const command of HOOK_PATH_COMMANDS) {
+  await build({
+    ...shared,
+    stdin: {
+      contents: `import { runCli } from './src/cli/run.ts';
+export const main = (argv) => runCli(argv, { ${command}: () => import('./src/cli/commands/${command}.ts').then((module) => module.default) });`,
+      resolveDir: root,
+      sourcefile: `${command}-entry.ts`,
+      loader: 'ts',
+    },
+    outfile: `${root}build/cli/${command}.cjs`,
+    format: 'cjs',
+    // Bundled ES modules (fdir, under tinyglobby) call createRequire(import.meta.url) as they load.
+    define: { 'import.meta.url': '__tlModuleUrl' },
+    banner: { js: "const __tlModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  });
+}

@@ -2,7 +2,7 @@
  * Runs one command line against a set of commands: parses it with citty and
  * maps outcomes to exit codes: 0 ok, 1 invalid input or failed check
  * (nothing written), 2 usage error. main.ts passes every command;
- * main-record.ts only `record`, for the hook path's own bundle.
+ * scripts/build-cli.ts passes one, for a hook command's own bundle.
  */
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
 import { describeError, EXIT, UsageError } from './_shared.ts';

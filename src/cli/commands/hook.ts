@@ -1,6 +1,6 @@
 import { text } from 'node:stream/consumers';
 import { defineCommand } from 'citty';
-import { isTrackingEnabled } from '../../lib/tracker/index.ts';
+import { isTrackingEnabled } from '../../lib/tracker/config.ts';
 import { parseClaudeHookInput, runClaudeHook } from '../../lib/tracker/hooks/claude.ts';
 import { kiroStart, kiroStop } from '../../lib/tracker/hooks/kiro.ts';
 import { armHookDeadline, csvArg, describeError, EXIT, jsonArg, ledgerTarget, printJson, reportSpooled, UsageError, type LedgerTarget } from '../_shared.ts';
