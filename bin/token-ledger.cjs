@@ -10,7 +10,9 @@ enableCompileCache?.();
 const argv = process.argv.slice(2);
 
 function notBuilt(error) {
-  if (error?.code !== 'MODULE_NOT_FOUND' && error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  // Only our own bundle missing means "not built"; a dependency missing from inside it is a real error.
+  const missing = error?.code === 'MODULE_NOT_FOUND' || error?.code === 'ERR_MODULE_NOT_FOUND';
+  if (!missing || !/build[\\/]cli[\\/]/.test(String(error.message))) throw error;
   process.stderr.write('token-ledger: the CLI is not built; run `pnpm install` (or `pnpm build:cli`) in the token-ledger checkout\n');
   process.exit(2);
 }
