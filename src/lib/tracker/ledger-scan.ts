@@ -12,7 +12,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { UsageAggregator, type AggregateOptions, type AggregatorState, type UsageReport } from './aggregate.ts';
 import { TrackerError, type TrackerErrorCode } from './errors.ts';
-import { inspectLedger, readLedger, type LedgerRange } from './ledger.ts';
+import { inspectLedger, readLedger, type LedgerRange, type LedgerRow } from './ledger.ts';
 import { ledgerFiles, readAllParts } from './parts.ts';
 import { columnsFor } from './schema.ts';
 
@@ -55,17 +55,23 @@ type PieceResult =
   | { ok: true; state: AggregatorState; invalidRows: number; unparsable: boolean }
   | { ok: false; code?: TrackerErrorCode; message: string; hint?: string };
 
-async function scanPiece({ piece, aggregate, now }: PieceTask): Promise<ScannedPiece> {
+/** Adds every valid row to a new aggregator and counts the others. */
+async function aggregateRows(rows: AsyncIterable<LedgerRow>, aggregate: AggregateOptions) {
   const aggregator = new UsageAggregator(aggregate);
   let invalidRows = 0;
   let unparsable = false;
-  for await (const row of readLedger(piece.file, { now: new Date(now), range: piece.range })) {
+  for await (const row of rows) {
     if (row.ok) aggregator.add(row.record);
     else {
       invalidRows += 1;
       if (row.unparsable) unparsable = true;
     }
   }
+  return { aggregator, invalidRows, unparsable };
+}
+
+async function scanPiece({ piece, aggregate, now }: PieceTask): Promise<ScannedPiece> {
+  const { aggregator, invalidRows, unparsable } = await aggregateRows(readLedger(piece.file, { now: new Date(now), range: piece.range }), aggregate);
   return { ok: true, state: aggregator.state(), invalidRows, unparsable };
 }
 
@@ -148,15 +154,6 @@ export function planPieces(files: readonly string[], pieceBytes: number): Piece[
   return pieces;
 }
 
-async function scanInThisThread(ledgerPath: string, aggregate: AggregateOptions, now: Date): Promise<LedgerScan> {
-  const aggregator = new UsageAggregator(aggregate);
-  let invalidRows = 0;
-  for await (const row of readAllParts(ledgerPath, { now })) {
-    if (row.ok) aggregator.add(row.record);
-    else invalidRows += 1;
-  }
-  return { report: aggregator.report(), invalidRows };
-}
 
 type ScannedPiece = PieceResult & { ok: true };
 
@@ -220,7 +217,10 @@ export async function aggregateLedger(ledgerPath: string, options: LedgerScanOpt
   const minPieceBytes = options.minPieceBytes ?? MIN_PIECE_BYTES;
   const files = ledgerFiles(ledgerPath);
   const totalBytes = files.reduce((sum, file) => sum + inspectLedger(file).size, 0);
-  if (threads <= 1 || files.length === 0 || totalBytes < 2 * minPieceBytes) return scanInThisThread(ledgerPath, aggregate, now);
+  if (threads <= 1 || files.length === 0 || totalBytes < 2 * minPieceBytes) {
+    const { aggregator, invalidRows } = await aggregateRows(readAllParts(ledgerPath, { now }), aggregate);
+    return { report: aggregator.report(), invalidRows };
+  }
 
   const pieceBytes = Math.max(minPieceBytes, Math.ceil(totalBytes / threads));
   const tasks: PieceTask[] = planPieces(files, pieceBytes).map((piece) => ({ piece, aggregate, now: now.toISOString() }));
