@@ -4,7 +4,9 @@
 // bundles then start without Node's ES module loader. The compile cache lets
 // repeated calls skip parsing the bundles.
 'use strict';
+const { existsSync } = require('node:fs');
 const { enableCompileCache } = require('node:module');
+const { join } = require('node:path');
 
 enableCompileCache?.();
 const argv = process.argv.slice(2);
@@ -17,20 +19,15 @@ function notBuilt(error) {
   process.exit(2);
 }
 
-// The commands hooks call, each bundled alone (HOOK_PATH_COMMANDS in scripts/build-cli.ts).
-const HOOK_PATH_COMMANDS = new Set(['record', 'hook']);
-
 function load() {
-  if (!HOOK_PATH_COMMANDS.has(argv[0])) return import('../build/cli/main.mjs');
-  try {
-    // Compile the bundle whole, not function by function as each is first
-    // called: the compile cache then holds every function the command runs,
-    // and later calls compile none of them (~4 ms of ~47 for `record`).
-    require('node:v8').setFlagsFromString('--no-lazy');
-    return Promise.resolve(require(`../build/cli/${argv[0]}.cjs`));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  // The commands hooks call have a bundle of their own (HOOK_PATH_COMMANDS in scripts/build-cli.ts).
+  const own = /^[a-z]+$/.test(argv[0] ?? '') && join(__dirname, '..', 'build', 'cli', `${argv[0]}.cjs`);
+  if (!own || !existsSync(own)) return import('../build/cli/main.mjs');
+  // Compile the bundle whole, not function by function as each is first
+  // called: the compile cache then holds every function the command runs,
+  // and later calls compile none of them (~4 ms of ~47 for `record`).
+  require('node:v8').setFlagsFromString('--no-lazy');
+  return Promise.resolve(own).then(require);
 }
 
 load().then(({ main }) => main(argv), notBuilt).then((code) => {

@@ -82,7 +82,7 @@ await build({
 });
 
 // The commands hooks run on every agent interaction, each bundled alone into
-// build/cli/<command>.cjs, which bin/token-ledger.cjs loads for it (keep the two lists alike).
+// build/cli/<command>.cjs; bin/token-ledger.cjs runs a command from its own bundle when it has one.
 const HOOK_PATH_COMMANDS = ['record', 'hook'];
 for (const command of HOOK_PATH_COMMANDS) {
   await build({
