@@ -7,9 +7,9 @@ import { dirname, resolve } from 'node:path';
 // Specific modules, not the library's index: every command, `record` in a hook
 // included, loads this file, and the index would pull in every module.
 import { loadConfig, type LoadedConfig } from '../lib/tracker/config.ts';
-import { HOOK_BUDGET_MS } from '../lib/tracker/deliver.ts';
+import { HOOK_BUDGET_MS } from '../lib/tracker/record/deliver.ts';
 import { TrackerError } from '../lib/tracker/errors.ts';
-import type { RecordResult } from '../lib/tracker/record.ts';
+import type { RecordResult } from '../lib/tracker/record/record.ts';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 

@@ -7,7 +7,7 @@ import { codexRecords } from '../../lib/tracker/importers/codex/parser.ts';
 import { codexHome, codexRollouts } from '../../lib/tracker/importers/codex/paths.ts';
 import type { ReadStats } from '../../lib/tracker/importers/jsonl.ts';
 import { importRecords, newImportSummary, type ImportSummary } from '../../lib/tracker/importers/writer.ts';
-import type { RecordInput } from '../../lib/tracker/record.ts';
+import type { RecordInput } from '../../lib/tracker/record/record.ts';
 import { csvArg, EXIT, jsonArg, ledgerTarget, printJson, UsageError } from '../_shared.ts';
 
 interface LogSource {

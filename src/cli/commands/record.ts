@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { TrackerError, ValidationError } from '../../lib/tracker/errors.ts';
-import { recordTransactions, type RecordInput } from '../../lib/tracker/record.ts';
+import { recordTransactions, type RecordInput } from '../../lib/tracker/record/record.ts';
 import { V2_COLUMNS } from '../../lib/tracker/schema.ts';
 import { armHookDeadline, csvArg, EXIT, jsonArg, ledgerTarget, numberFlag, printJson, reportLost, reportSpooled, strictArg, writeStdout } from '../_shared.ts';
 

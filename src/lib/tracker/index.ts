@@ -17,7 +17,7 @@ export {
   type UsageSource,
 } from './schema.ts';
 export { checkRecord, validateRecord, type RecordCheck } from './validate.ts';
-export { cellsToCandidate, recordToCells } from './row.ts';
+export { cellsToCandidate, recordToCells } from './ledger/row.ts';
 export {
   CONFIG_FILE,
   DEFAULT_CONFIG,
@@ -31,8 +31,8 @@ export {
   type LoadedConfig,
   type TrackerConfig,
 } from './config.ts';
-export { hashPrompt, storedPromptText, truncateText, truncationMarker } from './prompt.ts';
-export { STALE_LOCK_MS, lockPathFor, withLock } from './lock.ts';
+export { hashPrompt, storedPromptText, truncateText, truncationMarker } from './record/prompt.ts';
+export { STALE_LOCK_MS, lockPathFor, withLock } from './ledger/lock.ts';
 export {
   LEDGER_FILE_MODE,
   appendRecords,
@@ -44,7 +44,7 @@ export {
   type LedgerRange,
   type LedgerRow,
   type LedgerState,
-} from './ledger.ts';
+} from './ledger/ledger.ts';
 export {
   GROUP_KEYS,
   NO_ERROR_KEY,
@@ -60,26 +60,26 @@ export {
   type UsageGroup,
   type UsageReport,
   type UsageStats,
-} from './aggregate.ts';
-export { aggregateLedger, type LedgerScan, type LedgerScanOptions } from './ledger-scan.ts';
-export { DEFAULT_HOOK_NAME, completeRecord, recordTransaction, recordTransactions, type RecordInput, type RecordOptions, type RecordResult } from './record.ts';
+} from './report/aggregate.ts';
+export { aggregateLedger, type LedgerScan, type LedgerScanOptions } from './report/ledger-scan.ts';
+export { DEFAULT_HOOK_NAME, completeRecord, recordTransaction, recordTransactions, type RecordInput, type RecordOptions, type RecordResult } from './record/record.ts';
 // Reliability and maintenance: spool and replay, backups, rotation, rewrites, redaction.
-export { lockState, type LockState } from './lock.ts';
-export { redactSecrets, compileExtraPatterns, type RedactionSettings } from './redact.ts';
-export { ledgerFiles, ledgerParts, needsRotation, readAllParts, type LedgerFileRow } from './parts.ts';
-export { listSpool, replaySpool, spoolRecord, type ReplayResult, type SpoolEntry } from './spool.ts';
-export { besideSpoolDir, cacheSpoolDir, spoolDirs } from './spool-dirs.ts';
-export { HOOK_BUDGET_MS, deliverRecord, type Delivery } from './deliver.ts';
-export { backupDir, backupIfDue, createBackup, listBackups, type BackupFile } from './backup.ts';
-export { rotateLedger } from './rotate.ts';
-export { rewriteFile, rewriteLedger, type RewriteResult, type RowAction, type RowDecision } from './rewrite.ts';
-export { MAINTENANCE_LOCK_TIMEOUT_MS } from './rewrite.ts';
-export { purgeLedger } from './purge.ts';
-export { eraseRows, rowMatches, type EraseResult, type EraseSelector } from './erase.ts';
-export { filesNeedingMigration, migrateLedger } from './migrate.ts';
-export { rejectsPathFor, repairLedger } from './repair.ts';
-export { EXPORT_FORMATS, exportLedger, guardCell, type ExportCounts, type ExportFormat } from './export.ts';
-export { runDoctor, type CheckStatus, type DoctorCheck } from './doctor.ts';
+export { lockState, type LockState } from './ledger/lock.ts';
+export { redactSecrets, compileExtraPatterns, type RedactionSettings } from './record/redact.ts';
+export { ledgerFiles, ledgerParts, needsRotation, readAllParts, type LedgerFileRow } from './ledger/parts.ts';
+export { listSpool, replaySpool, spoolRecord, type ReplayResult, type SpoolEntry } from './ledger/spool.ts';
+export { besideSpoolDir, cacheSpoolDir, spoolDirs } from './ledger/spool-dirs.ts';
+export { HOOK_BUDGET_MS, deliverRecord, type Delivery } from './record/deliver.ts';
+export { backupDir, backupIfDue, createBackup, listBackups, type BackupFile } from './maintenance/backup.ts';
+export { rotateLedger } from './maintenance/rotate.ts';
+export { rewriteFile, rewriteLedger, type RewriteResult, type RowAction, type RowDecision } from './ledger/rewrite.ts';
+export { MAINTENANCE_LOCK_TIMEOUT_MS } from './ledger/rewrite.ts';
+export { purgeLedger } from './maintenance/purge.ts';
+export { eraseRows, rowMatches, type EraseResult, type EraseSelector } from './maintenance/erase.ts';
+export { filesNeedingMigration, migrateLedger } from './maintenance/migrate.ts';
+export { rejectsPathFor, repairLedger } from './maintenance/repair.ts';
+export { EXPORT_FORMATS, exportLedger, guardCell, type ExportCounts, type ExportFormat } from './maintenance/export.ts';
+export { runDoctor, type CheckStatus, type DoctorCheck } from './maintenance/doctor.ts';
 export {
   Pricing,
   shippedPriceTable,
@@ -91,4 +91,4 @@ export {
   type ModelPrice,
   type PriceTable,
   type TokenCounts,
-} from './pricing.ts';
+} from './pricing/pricing.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { V2_COLUMNS, checkRecord } from '../../../src/lib/tracker/index.ts';
-import { recordToCells, cellsToCandidate } from '../../../src/lib/tracker/row.ts';
+import { recordToCells, cellsToCandidate } from '../../../src/lib/tracker/ledger/row.ts';
 import { NOW, validRecordArbitrary } from '../../helpers/records.ts';
 
 /** Row cells as a ledger holds them, some with a cell replaced by text that breaks a rule or is not a number. */

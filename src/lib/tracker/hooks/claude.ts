@@ -10,7 +10,7 @@ import { sessionTranscripts } from '../importers/claude/paths.ts';
 import { claudeRecords } from '../importers/claude/parser.ts';
 import { claudeHookInputSchema, type ClaudeHookInput } from '../importers/claude/schema.ts';
 import { newImportSummary, writeImported, type ImportSummary, type ImportTarget } from '../importers/writer.ts';
-import type { RecordInput } from '../record.ts';
+import type { RecordInput } from '../record/record.ts';
 import { issuesFromZod } from '../validate.ts';
 
 export function parseClaudeHookInput(text: string): ClaudeHookInput {

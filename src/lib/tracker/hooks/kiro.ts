@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import * as z from 'zod/mini';
 import type { LoadedConfig } from '../config.ts';
 import { ledgerSessionId } from '../importers/ids.ts';
-import { recordTransaction, type RecordResult } from '../record.ts';
+import { recordTransaction, type RecordResult } from '../record/record.ts';
 import { LIMITS } from '../schema.ts';
 import { sha256Hex } from '../sha256.ts';
 

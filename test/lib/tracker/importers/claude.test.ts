@@ -6,7 +6,7 @@ import { claudeRecords } from '../../../../src/lib/tracker/importers/claude/pars
 import { claudeTranscripts, sessionTranscripts } from '../../../../src/lib/tracker/importers/claude/paths.ts';
 import { emptyReadStats, type ReadStats } from '../../../../src/lib/tracker/importers/jsonl.ts';
 import { importRecords, newImportSummary } from '../../../../src/lib/tracker/importers/writer.ts';
-import type { RecordInput } from '../../../../src/lib/tracker/record.ts';
+import type { RecordInput } from '../../../../src/lib/tracker/record/record.ts';
 import { importWorkspace, ledgerRecords, sums } from './helpers.ts';
 
 const SESSION = '5b0c7f8e-1d1e-4a8e-9a47-3f1d2c0b9e11';

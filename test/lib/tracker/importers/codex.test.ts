@@ -6,7 +6,7 @@ import { codexRecords } from '../../../../src/lib/tracker/importers/codex/parser
 import { codexRollouts } from '../../../../src/lib/tracker/importers/codex/paths.ts';
 import { emptyReadStats } from '../../../../src/lib/tracker/importers/jsonl.ts';
 import { importRecords, newImportSummary } from '../../../../src/lib/tracker/importers/writer.ts';
-import type { RecordInput } from '../../../../src/lib/tracker/record.ts';
+import type { RecordInput } from '../../../../src/lib/tracker/record/record.ts';
 import { importWorkspace, ledgerRecords, sums } from './helpers.ts';
 
 const SESSION = '019add38-07f3-7e93-ae71-3e0095eb0315';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatRows, headerLine } from '../../../../src/lib/tracker/index.ts';
 import { readTransactionIds } from '../../../../src/lib/tracker/importers/writer.ts';
-import { partPathFor } from '../../../../src/lib/tracker/parts.ts';
+import { partPathFor } from '../../../../src/lib/tracker/ledger/parts.ts';
 import { validRecord } from '../../../helpers/records.ts';
 
 describe('transaction ids already in a ledger', () => {

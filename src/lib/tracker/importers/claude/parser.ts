@@ -8,7 +8,7 @@
  */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { RecordInput } from '../../record.ts';
+import type { RecordInput } from '../../record/record.ts';
 import { LIMITS } from '../../schema.ts';
 import { ledgerSessionId, stableTransactionId, workspaceFolderOf } from '../ids.ts';
 import { countSkipped, elapsedSeconds, ledgerTimestamp, readJsonLines, type ReadStats } from '../jsonl.ts';

@@ -5,7 +5,7 @@
  * skipped, since a new model call always raises the running total.
  */
 import { basename } from 'node:path';
-import type { RecordInput } from '../../record.ts';
+import type { RecordInput } from '../../record/record.ts';
 import { LIMITS } from '../../schema.ts';
 import { ledgerSessionId, stableTransactionId, workspaceFolderOf } from '../ids.ts';
 import { countSkipped, elapsedSeconds, ledgerTimestamp, readJsonLines, type ReadStats } from '../jsonl.ts';

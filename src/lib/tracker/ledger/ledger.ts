@@ -1,0 +1,278 @@
+/**
+ * The CSV ledger on disk: creating it with its header, appending whole rows,
+ * and streaming it back as typed records.
+ *
+ * Every append takes the ledger's lock (about 0.3 ms here): rewrites (purge,
+ * erase, migrate, repair) replace the file by rename, and a lock-free append
+ * landing in the old file during a rewrite would be lost. Under the lock each
+ * batch is one write() on a file opened with O_APPEND, so rows can neither
+ * interleave nor overwrite each other, and exactly one writer creates the header.
+ */
+import { closeSync, createReadStream, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { TrackerError, type FieldIssue } from '../errors.ts';
+import { withLock } from './lock.ts';
+import { cellsToCandidate, recordToCells } from './row.ts';
+import { V1_COLUMNS, V2_COLUMNS, columnsFor, type Column, type LedgerRecord, type SchemaVersion } from '../schema.ts';
+import { checkRecord } from '../validate.ts';
+
+export const LEDGER_FILE_MODE = 0o600;
+// The v2 header is 244 bytes; a first line longer than this is no ledger header.
+// Kept small because every append reads it.
+const HEADER_PROBE_BYTES = 4096;
+
+export function headerLine(version: SchemaVersion): string {
+  return `${columnsFor(version).join(',')}\n`;
+}
+
+/** Formats records as complete CSV lines (RFC 4180 quoting, `\n` line ends). */
+export function formatRows(records: readonly LedgerRecord[], version: SchemaVersion): string {
+  const columns = columnsFor(version);
+  return stringify(
+    records.map((record) => recordToCells(record, columns)),
+    { record_delimiter: '\n', eof: true },
+  );
+}
+
+export interface LedgerState {
+  exists: boolean;
+  /** Schema version of the header, or null when the file is missing or empty. */
+  version: SchemaVersion | null;
+  size: number;
+}
+
+export function versionOfHeader(line: string, path: string): SchemaVersion {
+  const header = line.replace(/\r$/, '');
+  if (header === V2_COLUMNS.join(',')) return 2;
+  if (header === V1_COLUMNS.join(',')) return 1;
+  throw new TrackerError('INVALID_LEDGER', `${path}:1: the header is not a token ledger header: ${JSON.stringify(header.slice(0, 200))}`, {
+    hint: `The first line must be the 12 standard columns (v1) or all 20 columns (v2): ${V2_COLUMNS.join(',')}`,
+  });
+}
+
+function ledgerIoError(path: string, action: string, error: unknown): TrackerError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+  return new TrackerError('LEDGER_UNWRITABLE', `Cannot ${action} ${path} (${code}): ${(error as Error).message}`, {
+    hint: 'Check that the folder exists and is writable and that the disk has space, or point --csv / TOKEN_LEDGER_CSV elsewhere.',
+    cause: error,
+  });
+}
+
+function readHeaderFromFd(fd: number, size: number, path: string): SchemaVersion | null {
+  if (size === 0) return null;
+  const buffer = Buffer.alloc(Math.min(size, HEADER_PROBE_BYTES));
+  const read = readSync(fd, buffer, 0, buffer.length, 0);
+  const text = buffer.subarray(0, read).toString('utf8');
+  const end = text.indexOf('\n');
+  if (end === -1 && read < size) {
+    throw new TrackerError('INVALID_LEDGER', `${path}:1: the header line is longer than ${HEADER_PROBE_BYTES} bytes`, {
+      hint: 'This is not a token ledger; point --csv at the right file.',
+    });
+  }
+  return versionOfHeader(end === -1 ? text : text.slice(0, end), path);
+}
+
+export function inspectLedger(path: string): LedgerState {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, version: null, size: 0 };
+    throw ledgerIoError(path, 'open', error);
+  }
+  try {
+    const { size } = fstatSync(fd);
+    return { exists: true, version: readHeaderFromFd(fd, size, path), size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Creates the ledger with its header (mode 0600) unless another writer already has. */
+export async function ensureLedger(path: string, options: { version?: SchemaVersion; lockTimeoutMs: number }): Promise<SchemaVersion> {
+  const existing = inspectLedger(path);
+  if (existing.version !== null) return existing.version;
+  makeLedgerFolder(path);
+  return withLock(path, options.lockTimeoutMs, () => ensureHeaderLocked(path, options.version ?? 2));
+}
+
+export function makeLedgerFolder(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // mkdir -p says EEXIST when a file stands where a folder of the path should be.
+    const notAFolder = (error as NodeJS.ErrnoException).code === 'EEXIST';
+    throw ledgerIoError(
+      path,
+      'create the folder of',
+      notAFolder ? Object.assign(new Error(`a file stands where a folder of ${dirname(path)} should be`), { code: 'ENOTDIR' }) : error,
+    );
+  }
+}
+
+/** With the lock held: the ledger's schema version, writing the header first when the file is missing or empty. */
+function ensureHeaderLocked(path: string, version: SchemaVersion): SchemaVersion {
+  const state = inspectLedger(path);
+  if (state.version !== null) return state.version;
+  appendLocked(path, headerLine(version));
+  return version;
+}
+
+/**
+ * With the lock held: appends text in one write. A file that does not end in
+ * a newline holds the torn tail of a writer that was killed mid-write; a
+ * newline first keeps that fragment from swallowing the new rows. A short
+ * write (disk full) is cut back off, so the ledger never keeps a torn row of
+ * ours.
+ */
+function appendLocked(path: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, LEDGER_FILE_MODE);
+  } catch (error) {
+    throw ledgerIoError(path, 'open', error);
+  }
+  try {
+    const { size } = fstatSync(fd);
+    const bytes = Buffer.from(endsWithNewline(fd, size) ? text : `\n${text}`, 'utf8');
+    const written = writeSync(fd, bytes, 0, bytes.length);
+    if (written !== bytes.length) {
+      ftruncateSync(fd, size);
+      throw new TrackerError('LEDGER_UNWRITABLE', `Cannot write to ${path} (ENOSPC): only ${written} of ${bytes.length} bytes fit`, {
+        hint: 'The disk is probably full; free space, then run `token-ledger flush`.',
+      });
+    }
+    // A record reported written must survive a power cut too; this costs ~0.2 ms here.
+    fdatasyncSync(fd);
+  } catch (error) {
+    if (error instanceof TrackerError) throw error;
+    throw ledgerIoError(path, 'write to', error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function endsWithNewline(fd: number, size: number): boolean {
+  if (size === 0) return true;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] === 0x0a;
+}
+
+/**
+ * Appends records as one write, under the ledger's lock. The rows take the
+ * schema version of the existing header (a v1 ledger stays v1 until
+ * migrated); a missing ledger is created as v2.
+ */
+export async function appendRecords(
+  path: string,
+  records: readonly LedgerRecord[],
+  options: { lockTimeoutMs: number },
+): Promise<SchemaVersion> {
+  makeLedgerFolder(path);
+  return withLock(path, options.lockTimeoutMs, () => appendRecordsLocked(path, records));
+}
+
+/** appendRecords for a caller that already holds the ledger's lock (spool replay). */
+export function appendRecordsLocked(path: string, records: readonly LedgerRecord[]): SchemaVersion {
+  const version = ensureHeaderLocked(path, 2);
+  if (records.length > 0) appendLocked(path, formatRows(records, version));
+  return version;
+}
+
+/** One data row of the ledger, valid or not. `line` is where the row starts (the header is line 1). */
+export type LedgerRow =
+  | { line: number; ok: true; record: LedgerRecord }
+  /** `unparsable`: the text is not CSV at all (an unclosed quote, say), not just a row breaking a rule. */
+  | { line: number; ok: false; issues: FieldIssue[]; cells: string[]; unparsable?: true };
+
+/** A stretch of a ledger file that starts and ends on row boundaries, so it can be read on its own. */
+export interface LedgerRange {
+  /** Offset of the range's first byte: the header (0) or the start of a row. */
+  start: number;
+  /** Offset just past the range's last byte. */
+  end: number;
+  /** The line number the range starts on. */
+  firstLine: number;
+  /** The file's columns, from its header: a range after the header has none of its own. */
+  columns: readonly Column[];
+}
+
+export interface ReadLedgerOptions {
+  /** The clock the future-timestamp rule is measured against. */
+  now?: Date;
+  /** Read this stream (a decompressed backup, say) instead of opening `path`, which then only names it in messages. */
+  source?: NodeJS.ReadableStream;
+  /** Read only this stretch of the file (see ledger-scan.ts, which reads a large ledger in pieces). */
+  range?: LedgerRange;
+}
+
+/**
+ * Streams the ledger row by row, checking each against the rules. Bad rows
+ * are yielded with their issues, not thrown, so one torn line never hides
+ * the rest of the file.
+ */
+export async function* readLedger(path: string, options: ReadLedgerOptions = {}): AsyncGenerator<LedgerRow> {
+  const context = { now: options.now ?? new Date(), maxAgeDays: null };
+  const { range } = options;
+  // Lines before the range; csv-parse counts from 1 within what it is given.
+  const lineOffset = range ? range.firstLine - 1 : 0;
+  const malformed: LedgerRow[] = [];
+  // Loaded here, not at the top: a hook only appends, and should not pay for the parser and streams.
+  const { parse } = await import('csv-parse');
+  const { pipeline } = process.getBuiltinModule('node:stream');
+  const parser = parse({
+      // Named, not detected: detection tests every character for "\r" too (~7% of a read).
+      record_delimiter: ['\n', '\r\n'],
+      relax_column_count: true,
+      skip_records_with_error: true,
+      info: true,
+      on_skip: (error) => {
+        const line = lineOffset + ((error as unknown as { lines?: number }).lines ?? 0);
+        malformed.push({ line, ok: false, unparsable: true, issues: [{ field: '(row)', value: undefined, rule: `is not valid CSV: ${error?.message ?? 'parse error'}` }], cells: [] });
+      },
+  });
+  // pipeline, unlike pipe, passes a read error on to the parser, ending the loop below with it.
+  pipeline(options.source ?? (await openLedgerStream(path, range)), parser, () => {});
+  let columns: readonly Column[] | undefined = range && range.start > 0 ? range.columns : undefined;
+  let previousEndLine = 0;
+  try {
+    for await (const { record: cells, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const line = lineOffset + previousEndLine + 1;
+      previousEndLine = info.lines;
+      yield* malformed.splice(0);
+      if (!columns) {
+        columns = columnsFor(versionOfHeader(cells.join(','), path));
+        continue;
+      }
+      if (cells.length !== columns.length) {
+        yield { line, ok: false, cells, issues: [{ field: '(row)', value: undefined, rule: `has ${cells.length} cells; the header has ${columns.length}` }] };
+        continue;
+      }
+      const named: Partial<Record<Column, string>> = {};
+      for (let index = 0; index < columns.length; index += 1) named[columns[index]!] = cells[index];
+      const check = checkRecord(cellsToCandidate(named), context);
+      yield check.ok ? { line, ok: true, record: check.record } : { line, ok: false, issues: check.issues, cells };
+    }
+  } finally {
+    parser.destroy();
+  }
+  yield* malformed.splice(0);
+}
+
+async function openLedgerStream(path: string, range?: LedgerRange): Promise<NodeJS.ReadableStream> {
+  try {
+    const fd = openSync(path, 'r');
+    // 64 KiB reads: larger ones only make csv-parse's Buffer.concat hold more memory. createReadStream's end is inclusive.
+    return createReadStream(path, { fd, highWaterMark: 1 << 16, ...(range ? { start: range.start, end: range.end - 1 } : {}) });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new TrackerError('INVALID_LEDGER', `No ledger at ${path}`, {
+        hint: 'Record something first (`token-ledger record --help`), or point --csv / TOKEN_LEDGER_CSV at an existing ledger.',
+        cause: error,
+      });
+    }
+    throw ledgerIoError(path, 'read', error);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * `doctor`: one pass over everything that can stop a record from reaching the
+ * ledger or leave it at risk: config, hook files, ledger header and tail,
+ * permissions, disk space, the spool backlog, the lock, leftovers of killed
+ * processes and backup age. Each finding says what to do about it.
+ */
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync, statfsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { listBackups } from './backup.ts';
+import { HOOKS_DIR, loadConfig, type LoadedConfig } from '../config.ts';
+import { TrackerError } from '../errors.ts';
+import { inspectLedger } from '../ledger/ledger.ts';
+import { lockPathFor, lockState } from '../ledger/lock.ts';
+import { ledgerFiles } from '../ledger/parts.ts';
+import { listSpool } from '../ledger/spool.ts';
+
+export type CheckStatus = 'ok' | 'info' | 'problem';
+
+export interface DoctorCheck {
+  check: string;
+  status: CheckStatus;
+  detail: string;
+  hint?: string;
+}
+
+const LOW_DISK_BYTES = 100 * 1024 * 1024;
+
+export interface DoctorOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Ledger path that wins over config (the CLI's --csv). */
+  csvPath?: string;
+  now?: Date;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? (error.message.split('\n').slice(0, 4).join(' ')) : String(error);
+}
+
+export function runDoctor(options: DoctorOptions = {}): { ledgerPath: string; checks: DoctorCheck[] } {
+  const checks: DoctorCheck[] = [];
+  let loaded: LoadedConfig | undefined;
+  try {
+    loaded = loadConfig({ cwd: options.cwd, env: options.env });
+    checks.push({ check: 'config', status: 'ok', detail: `valid (${loaded.sources.join(', ') || 'defaults only'})` });
+  } catch (error) {
+    checks.push({ check: 'config', status: 'problem', detail: errorText(error), hint: error instanceof TrackerError ? error.hint : undefined });
+  }
+  const ledgerPath = options.csvPath ?? loaded?.ledgerPath ?? join(options.cwd ?? process.cwd(), '.kiro/token_transactions.csv');
+  if (loaded) checks.push(...checkHookFiles(loaded.root));
+  checks.push(...checkLedger(ledgerPath));
+  checks.push(checkDisk(ledgerPath));
+  checks.push(...checkSpool(ledgerPath, options.env));
+  checks.push(checkLock(ledgerPath, options.now));
+  if (loaded?.config.backup_enabled) checks.push(checkBackups(ledgerPath, loaded.config.backup_interval_hours, options.now ?? new Date()));
+  return { ledgerPath, checks };
+}
+
+function checkHookFiles(root: string): DoctorCheck[] {
+  const folder = join(root, HOOKS_DIR);
+  if (!existsSync(folder)) return [{ check: 'hook files', status: 'info', detail: `no ${HOOKS_DIR} folder (Kiro hooks not set up here)` }];
+  const checks: DoctorCheck[] = [];
+  const names = readdirSync(folder).filter((name) => name.endsWith('.kiro.hook'));
+  for (const name of names) {
+    const path = join(folder, name);
+    try {
+      const hook: unknown = JSON.parse(readFileSync(path, 'utf8'));
+      const complete = hook !== null && typeof hook === 'object' && 'when' in hook && 'then' in hook;
+      checks.push(
+        complete
+          ? { check: 'hook file', status: 'ok', detail: path }
+          : { check: 'hook file', status: 'problem', detail: `${path} has no "when" or no "then"`, hint: 'A Kiro hook needs when: {type, patterns} and then: {type, command}.' },
+      );
+    } catch (error) {
+      checks.push({ check: 'hook file', status: 'problem', detail: `${path}: ${errorText(error)}`, hint: 'The file must be one JSON object.' });
+    }
+  }
+  if (names.length === 0) checks.push({ check: 'hook files', status: 'info', detail: `no *.kiro.hook files in ${folder}` });
+  return checks;
+}
+
+function checkLedger(ledgerPath: string): DoctorCheck[] {
+  const checks: DoctorCheck[] = [];
+  const folder = dirname(ledgerPath);
+  try {
+    if (!statSync(folder).isDirectory()) throw Object.assign(new Error(`${folder} is not a folder`), { code: 'ENOTDIR' });
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') {
+      checks.push({ check: 'ledger folder', status: 'problem', detail: `${folder}: ${errorText(error)}`, hint: 'Records go to the spool until the folder exists and is writable; fix it, then run `token-ledger flush`.' });
+      return checks;
+    }
+  }
+  const files = ledgerFiles(ledgerPath);
+  if (files.length === 0) {
+    checks.push({ check: 'ledger', status: 'info', detail: `${ledgerPath} does not exist yet; the first record creates it` });
+    return checks;
+  }
+  for (const file of files) {
+    try {
+      const state = inspectLedger(file);
+      const mode = statSync(file).mode & 0o777;
+      checks.push({ check: 'ledger', status: 'ok', detail: `${file}: schema v${state.version ?? '?'}, ${state.size} bytes, mode ${mode.toString(8)}` });
+      if ((mode & 0o077) !== 0) {
+        checks.push({ check: 'permissions', status: 'problem', detail: `${file} is readable by other users (mode ${mode.toString(8)})`, hint: `Prompts are private: chmod 600 ${file}` });
+      }
+      accessSync(file, constants.R_OK | constants.W_OK);
+      if (!endsWithNewline(file, state.size)) {
+        checks.push({ check: 'ledger tail', status: 'problem', detail: `${file} ends in the middle of a row (a writer was killed mid-write)`, hint: 'Run `token-ledger repair` to move the torn row to the rejects file.' });
+      }
+    } catch (error) {
+      checks.push({ check: 'ledger', status: 'problem', detail: errorText(error), hint: error instanceof TrackerError ? error.hint : 'Check the file permissions.' });
+    }
+  }
+  const temps = readdirSync(folder).filter((name) => name.includes('.tmp-'));
+  if (temps.length > 0) {
+    checks.push({ check: 'leftovers', status: 'info', detail: `${temps.length} temp file(s) in ${folder} from interrupted rewrites`, hint: 'They are removed by the next rewrite (purge, erase, repair, migrate).' });
+  }
+  return checks;
+}
+
+function endsWithNewline(file: string, size: number): boolean {
+  if (size === 0) return true;
+  const fd = openSync(file, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function checkDisk(ledgerPath: string): DoctorCheck {
+  let folder = dirname(ledgerPath);
+  while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
+  try {
+    const stats = statfsSync(folder);
+    const free = stats.bavail * stats.bsize;
+    const detail = `${(free / 1024 / 1024).toFixed(0)} MB free on the disk of ${folder}`;
+    return free < LOW_DISK_BYTES
+      ? { check: 'disk space', status: 'problem', detail, hint: 'Records are spooled when the disk is full; free space or run `token-ledger purge`.' }
+      : { check: 'disk space', status: 'ok', detail };
+  } catch (error) {
+    return { check: 'disk space', status: 'info', detail: `cannot tell: ${errorText(error)}` };
+  }
+}
+
+function checkSpool(ledgerPath: string, env: NodeJS.ProcessEnv | undefined): DoctorCheck[] {
+  const { entries, unreadable } = listSpool(ledgerPath, env);
+  const checks: DoctorCheck[] = [];
+  if (entries.length === 0) checks.push({ check: 'spool', status: 'ok', detail: 'no records waiting' });
+  else {
+    const folders = [...new Set(entries.map((entry) => dirname(entry.file)))].join(', ');
+    checks.push({ check: 'spool', status: 'problem', detail: `${entries.length} record(s) waiting in ${folders} (oldest ${entries[0]?.record.timestamp})`, hint: 'Fix what stopped the ledger (see the reason in `token-ledger flush --json`), then run `token-ledger flush`.' });
+  }
+  if (unreadable.length > 0) {
+    checks.push({ check: 'spool', status: 'problem', detail: `${unreadable.length} spool file(s) are not valid records: ${unreadable.slice(0, 3).join(', ')}`, hint: 'Look at them, then move them away; flush leaves them in place.' });
+  }
+  return checks;
+}
+
+function checkLock(ledgerPath: string, now = new Date()): DoctorCheck {
+  const state = lockState(ledgerPath, now.getTime());
+  if (state === 'free') return { check: 'lock', status: 'ok', detail: 'free' };
+  if (state === 'held') return { check: 'lock', status: 'info', detail: `${lockPathFor(ledgerPath)} is held by a running token-ledger process` };
+  return { check: 'lock', status: 'problem', detail: `${lockPathFor(ledgerPath)} was left by a process that died`, hint: 'The next writer takes it over; or remove the folder by hand when no token-ledger runs.' };
+}
+
+function checkBackups(ledgerPath: string, intervalHours: number, now: Date): DoctorCheck {
+  const newest = listBackups(ledgerPath).at(-1);
+  if (!newest) return { check: 'backups', status: 'info', detail: 'backups are on but none made yet', hint: 'Run `token-ledger backup`, or wait for the next hook call.' };
+  const ageHours = (now.getTime() - statSync(newest.path).mtimeMs) / 3_600_000;
+  const detail = `newest ${newest.path}, ${ageHours.toFixed(1)} h old`;
+  return ageHours > intervalHours * 2
+    ? { check: 'backups', status: 'problem', detail, hint: 'Backups run from hook calls; run `token-ledger backup` and check that hooks fire.' }
+    : { check: 'backups', status: 'ok', detail };
+}

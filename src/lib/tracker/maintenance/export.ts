@@ -1,0 +1,57 @@
+/**
+ * Export of the valid rows of every ledger file as CSV, JSON or JSON Lines,
+ * streamed. The CSV form guards cells a spreadsheet would run as a formula
+ * (those starting with = + - @, tab or carriage return, per OWASP) with a
+ * leading apostrophe, unless `raw` asks for the text exactly as stored.
+ */
+import { stringify } from 'csv-stringify/sync';
+import { readAllParts } from '../ledger/parts.ts';
+import { recordToCells } from '../ledger/row.ts';
+import { V2_COLUMNS, type LedgerRecord } from '../schema.ts';
+
+export const EXPORT_FORMATS = ['csv', 'json', 'jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** A cell a spreadsheet will show as text, never evaluate. */
+export function guardCell(cell: string): string {
+  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+}
+
+export interface ExportCounts {
+  exported: number;
+  /** Rows that break a rule; left out of the export (`token-ledger validate` lists them). */
+  skipped: number;
+}
+
+function csvLine(cells: readonly string[]): string {
+  return stringify([cells], { record_delimiter: '\n', eof: true });
+}
+
+function formatRecord(record: LedgerRecord, format: ExportFormat, raw: boolean): string {
+  if (format === 'csv') {
+    const cells = recordToCells(record, V2_COLUMNS);
+    return csvLine(raw ? cells : cells.map(guardCell));
+  }
+  return JSON.stringify(record);
+}
+
+/** The export as text chunks; `counts` is filled in as the rows stream by. */
+export async function* exportLedger(ledgerPath: string, format: ExportFormat, options: { raw?: boolean; counts?: ExportCounts } = {}): AsyncGenerator<string> {
+  const counts = options.counts ?? { exported: 0, skipped: 0 };
+  const raw = options.raw ?? false;
+  if (format === 'csv') yield csvLine(V2_COLUMNS);
+  if (format === 'json') yield '[';
+  for await (const row of readAllParts(ledgerPath)) {
+    if (!row.ok) {
+      counts.skipped += 1;
+      continue;
+    }
+    const text = formatRecord(row.record, format, raw);
+    if (format === 'json') yield `${counts.exported === 0 ? '\n' : ',\n'}${text}`;
+    else yield format === 'jsonl' ? `${text}\n` : text;
+    counts.exported += 1;
+  }
+  if (format === 'json') yield counts.exported === 0 ? ']\n' : '\n]\n';
+}

@@ -1,0 +1,160 @@
+/**
+ * Cost of a record from its token counts: the shipped price table
+ * (prices.json, USD per million tokens) with the user's override file
+ * (config `pricing.file`) laid over it. A model that no table names has no
+ * price: its cost stays empty and reports count it as unpriced, never as $0.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as z from 'zod/mini';
+import type { LoadedConfig } from '../config.ts';
+import { TrackerError, ValidationError } from '../errors.ts';
+import shippedTable from './prices.json' with { type: 'json' };
+import { COST_DECIMALS, roundTo } from '../schema.ts';
+import { issuesFromZod } from '../validate.ts';
+
+const rate = z.number({ error: 'must be a number of USD per million tokens' }).check(z.minimum(0, { error: 'must not be negative' }));
+
+export const modelPriceSchema = z.strictObject({
+  input: rate,
+  output: rate,
+  cache_write: rate,
+  cache_read: rate,
+  aliases: z._default(z.array(z.string({ error: 'must be a model id' }).check(z.minLength(1, { error: 'must not be empty' }))), []),
+});
+
+export const priceTableSchema = z.strictObject({
+  currency: z._default(z.literal('USD', { error: 'must be "USD"' }), 'USD'),
+  unit: z._default(z.literal('per million tokens', { error: 'must be "per million tokens"' }), 'per million tokens'),
+  as_of: z.optional(z.string()),
+  notes: z.optional(z.string()),
+  models: z.record(z.string().check(z.minLength(1, { error: 'model ids must not be empty' })), modelPriceSchema, {
+    error: 'must map model ids to {input, output, cache_write, cache_read}',
+  }),
+});
+
+export type ModelPrice = z.output<typeof modelPriceSchema>;
+export type PriceTable = z.output<typeof priceTableSchema>;
+
+/** Token counts as the ledger keeps them: input_tokens includes both cache parts. */
+export interface TokenCounts {
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_creation_tokens: number | null;
+  cache_read_tokens: number | null;
+}
+
+const DATE_SUFFIX = /-(?:\d{8}|\d{4}-\d{2}-\d{2})$/;
+const PROVIDER_PREFIX = /^(?:[a-z]+\/|(?:[a-z]{2}\.)?anthropic\.)/;
+
+/** The spellings under which a model id may be listed, most specific first. */
+function candidateNames(model: string): string[] {
+  const name = model.trim().toLowerCase().replace(PROVIDER_PREFIX, '').replace(/-v\d+:\d+$/, '').replace('@', '-');
+  const names = [model.trim().toLowerCase(), name];
+  if (DATE_SUFFIX.test(name)) names.push(name.replace(DATE_SUFFIX, ''));
+  return names;
+}
+
+export class Pricing {
+  private readonly byName = new Map<string, { model: string; price: ModelPrice }>();
+
+  /** Later tables win, so a user's entry replaces the shipped one for the same id or alias. */
+  constructor(tables: readonly PriceTable[]) {
+    for (const table of tables) {
+      for (const [model, price] of Object.entries(table.models)) {
+        for (const name of [model, ...price.aliases]) this.byName.set(name.toLowerCase(), { model, price });
+      }
+    }
+  }
+
+  /** The priced entry for a model id, alias, dated id or provider-prefixed id; null when unknown. */
+  lookup(model: string): { model: string; price: ModelPrice } | null {
+    if (model.trim() === '') return null;
+    for (const name of candidateNames(model)) {
+      const entry = this.byName.get(name);
+      if (entry) return entry;
+    }
+    return null;
+  }
+
+  /** USD for one record, or null when the model has no price or no token counts are known. */
+  cost(model: string, counts: TokenCounts): number | null {
+    const entry = this.lookup(model);
+    if (!entry || (counts.input_tokens === null && counts.output_tokens === null)) return null;
+    const { price } = entry;
+    const cacheWrite = counts.cache_creation_tokens ?? 0;
+    const cacheRead = counts.cache_read_tokens ?? 0;
+    const freshInput = Math.max(0, (counts.input_tokens ?? 0) - cacheWrite - cacheRead);
+    const micro = freshInput * price.input + cacheWrite * price.cache_write + cacheRead * price.cache_read + (counts.output_tokens ?? 0) * price.output;
+    return roundTo(micro / 1_000_000, COST_DECIMALS);
+  }
+}
+
+export function parsePriceTable(raw: unknown, where: string): PriceTable {
+  const result = priceTableSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new ValidationError(
+    'INVALID_CONFIG',
+    `Invalid price table in ${where}; the ledger was not touched`,
+    issuesFromZod(result.error, raw),
+    'Each entry needs input, output, cache_write and cache_read in USD per million tokens, plus optional aliases; see the agent imports runbook.',
+  );
+}
+
+function readOverrideFile(path: string): PriceTable {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TrackerError('INVALID_CONFIG', `Cannot read the pricing override file ${path}: ${(error as Error).message}`, {
+      hint: 'Fix pricing.file in .kiro/token-tracker.json (a path relative to the workspace root) or set it to null.',
+      cause: error,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new TrackerError('INVALID_CONFIG', `The pricing override file ${path} is not valid JSON: ${(error as Error).message}`, {
+      hint: 'The file holds one JSON object: {"models": {"model-id": {"input": 3, "output": 15, "cache_write": 3.75, "cache_read": 0.3}}}.',
+      cause: error,
+    });
+  }
+  return parsePriceTable(raw, path);
+}
+
+let shipped: PriceTable | undefined;
+
+/** The price table shipped in prices.json, validated on first use: a record without a model never needs it. */
+export function shippedPriceTable(): PriceTable {
+  shipped ??= parsePriceTable(shippedTable, 'the shipped price table');
+  return shipped;
+}
+
+const cache = new Map<string, Pricing>();
+
+/** The pricing a config names, read once per process and override file. */
+export function pricingFor(loaded: Pick<LoadedConfig, 'config' | 'root'>): Pricing {
+  const overridePath = loaded.config.pricing.file === null ? '' : resolve(loaded.root, loaded.config.pricing.file);
+  let pricing = cache.get(overridePath);
+  if (!pricing) {
+    pricing = new Pricing(overridePath === '' ? [shippedPriceTable()] : [shippedPriceTable(), readOverrideFile(overridePath)]);
+    cache.set(overridePath, pricing);
+  }
+  return pricing;
+}
+
+function countOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null;
+}
+
+/** The cost of a record candidate that gave none; null when it cannot be priced. */
+export function costOfCandidate(candidate: Readonly<Record<string, unknown>>, pricing: Pricing): number | null {
+  if (typeof candidate.model !== 'string') return null;
+  return pricing.cost(candidate.model, {
+    input_tokens: countOrNull(candidate.input_tokens),
+    output_tokens: countOrNull(candidate.output_tokens),
+    cache_creation_tokens: countOrNull(candidate.cache_creation_tokens),
+    cache_read_tokens: countOrNull(candidate.cache_read_tokens),
+  });
+}

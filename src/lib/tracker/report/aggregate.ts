@@ -1,0 +1,298 @@
+/**
+ * Usage aggregation: totals and groups (by day, week, month, session, hook,
+ * trigger, workspace, model, error message) over a stream of records.
+ * `track report` and the site's usage pages both use this module, so their
+ * numbers agree.
+ */
+import { TrackerError } from '../errors.ts';
+import { COST_DECIMALS, roundTo, type LedgerRecord } from '../schema.ts';
+
+export const GROUP_KEYS = ['day', 'week', 'month', 'session', 'hook', 'trigger', 'workspace', 'model', 'error'] as const;
+export type GroupKey = (typeof GROUP_KEYS)[number];
+
+export interface UsageStats {
+  transactions: number;
+  tokens_used: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  /** Sum of priced rows only; rows without a price are counted in unpriced_transactions. */
+  cost_usd: number;
+  unpriced_transactions: number;
+  errors: number;
+  /** errors / transactions, or null when there are no transactions. */
+  error_rate: number | null;
+  elapsed_p50: number | null;
+  elapsed_p95: number | null;
+  /** cache_read_tokens / input_tokens, or null when no input tokens are known. */
+  cache_read_share: number | null;
+  first_timestamp: string | null;
+  last_timestamp: string | null;
+}
+
+export interface UsageGroup extends UsageStats {
+  key: string;
+}
+
+export interface UsageReport {
+  totals: UsageStats;
+  groups: Partial<Record<GroupKey, UsageGroup[]>>;
+}
+
+const TIME_KEYS: ReadonlySet<GroupKey> = new Set(['day', 'week', 'month']);
+
+/** The ISO 8601 week of a UTC timestamp, like 2026-W05. */
+export function isoWeek(timestamp: string): string {
+  const date = new Date(timestamp.slice(0, 10));
+  const weekday = date.getUTCDay() || 7;
+  date.setUTCDate(date.getUTCDate() + 4 - weekday);
+  const yearStart = Date.UTC(date.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((date.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+export function groupKeyOf(record: LedgerRecord, by: GroupKey): string {
+  switch (by) {
+    case 'day':
+      return record.timestamp.slice(0, 10);
+    case 'week':
+      return isoWeek(record.timestamp);
+    case 'month':
+      return record.timestamp.slice(0, 7);
+    case 'session':
+      return record.session_id;
+    case 'hook':
+      return record.hook_name;
+    case 'trigger':
+      return record.hook_trigger_type;
+    case 'workspace':
+      return record.workspace_folder;
+    case 'model':
+      return record.model === '' ? '(unknown)' : record.model;
+    case 'error':
+      if (!record.error_occurred) return NO_ERROR_KEY;
+      return record.error_message === '' ? '(no message)' : record.error_message;
+  }
+}
+
+/** The `error` group of rows that did not fail. */
+export const NO_ERROR_KEY = '(no error)';
+
+/**
+ * How much of a cost figure is known: every transaction priced, some, or
+ * none. An unpriced transaction adds nothing to cost_usd, so a total over
+ * unpriced rows must be shown as unpriced, never as $0.
+ */
+export function costCoverage(stats: Pick<UsageStats, 'transactions' | 'unpriced_transactions'>): 'priced' | 'partial' | 'unpriced' {
+  if (stats.unpriced_transactions === 0) return 'priced';
+  return stats.unpriced_transactions === stats.transactions ? 'unpriced' : 'partial';
+}
+
+/** Nearest-rank percentile of ascending values. */
+export function percentile(sorted: ArrayLike<number>, fraction: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.ceil(fraction * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? null;
+}
+
+/**
+ * What an accumulator has gathered, as plain data: it crosses from a worker
+ * thread by structured clone, and merging two is order-independent, so a
+ * ledger read in pieces adds up to exactly the figures of one read.
+ */
+export interface StatsState {
+  transactions: number;
+  tokens: number;
+  input: number;
+  output: number;
+  cacheCreation: number;
+  cacheRead: number;
+  inputForShare: number;
+  cacheReadForShare: number;
+  /** Cost in units of 1e-8 USD (the ledger's precision): integer sums do not depend on the order of adding. */
+  costUnits: number;
+  unpriced: number;
+  errors: number;
+  elapsed: number[];
+  first: string | null;
+  last: string | null;
+}
+
+const COST_UNITS_PER_USD = 10 ** COST_DECIMALS;
+
+function emptyState(): StatsState {
+  return {
+    transactions: 0,
+    tokens: 0,
+    input: 0,
+    output: 0,
+    cacheCreation: 0,
+    cacheRead: 0,
+    inputForShare: 0,
+    cacheReadForShare: 0,
+    costUnits: 0,
+    unpriced: 0,
+    errors: 0,
+    elapsed: [],
+    first: null,
+    last: null,
+  };
+}
+
+class StatsAccumulator {
+  readonly state = emptyState();
+
+  add(record: LedgerRecord): void {
+    const state = this.state;
+    state.transactions += 1;
+    state.tokens += record.tokens_used;
+    state.input += record.input_tokens ?? 0;
+    state.output += record.output_tokens ?? 0;
+    state.cacheCreation += record.cache_creation_tokens ?? 0;
+    state.cacheRead += record.cache_read_tokens ?? 0;
+    if (record.input_tokens !== null && record.input_tokens > 0) {
+      state.inputForShare += record.input_tokens;
+      state.cacheReadForShare += record.cache_read_tokens ?? 0;
+    }
+    if (record.cost_usd === null) state.unpriced += 1;
+    else state.costUnits += Math.round(record.cost_usd * COST_UNITS_PER_USD);
+    if (record.error_occurred) state.errors += 1;
+    state.elapsed.push(record.elapsed_time);
+    if (state.first === null || record.timestamp < state.first) state.first = record.timestamp;
+    if (state.last === null || record.timestamp > state.last) state.last = record.timestamp;
+  }
+
+  merge(other: StatsState): void {
+    const state = this.state;
+    state.transactions += other.transactions;
+    state.tokens += other.tokens;
+    state.input += other.input;
+    state.output += other.output;
+    state.cacheCreation += other.cacheCreation;
+    state.cacheRead += other.cacheRead;
+    state.inputForShare += other.inputForShare;
+    state.cacheReadForShare += other.cacheReadForShare;
+    state.costUnits += other.costUnits;
+    state.unpriced += other.unpriced;
+    state.errors += other.errors;
+    for (const value of other.elapsed) state.elapsed.push(value);
+    if (other.first !== null && (state.first === null || other.first < state.first)) state.first = other.first;
+    if (other.last !== null && (state.last === null || other.last > state.last)) state.last = other.last;
+  }
+
+  stats(): UsageStats {
+    const state = this.state;
+    const elapsed = Float64Array.from(state.elapsed).sort();
+    return {
+      transactions: state.transactions,
+      tokens_used: state.tokens,
+      input_tokens: state.input,
+      output_tokens: state.output,
+      cache_creation_tokens: state.cacheCreation,
+      cache_read_tokens: state.cacheRead,
+      cost_usd: roundTo(state.costUnits / COST_UNITS_PER_USD, COST_DECIMALS),
+      unpriced_transactions: state.unpriced,
+      errors: state.errors,
+      error_rate: state.transactions === 0 ? null : state.errors / state.transactions,
+      elapsed_p50: percentile(elapsed, 0.5),
+      elapsed_p95: percentile(elapsed, 0.95),
+      cache_read_share: state.inputForShare === 0 ? null : state.cacheReadForShare / state.inputForShare,
+      first_timestamp: state.first,
+      last_timestamp: state.last,
+    };
+  }
+}
+
+export interface AggregateOptions {
+  groupBy?: readonly GroupKey[];
+  /** Inclusive lower bound, an ISO timestamp. */
+  since?: string;
+  /** Exclusive upper bound, an ISO timestamp. */
+  until?: string;
+}
+
+export interface AggregatorState {
+  totals: StatsState;
+  groups: { by: GroupKey; entries: (readonly [string, StatsState])[] }[];
+}
+
+export class UsageAggregator {
+  private readonly totals = new StatsAccumulator();
+  // An array, not a Map: add() walks it for every row, and a Map iterator allocates each time.
+  private readonly groups: { by: GroupKey; accumulators: Map<string, StatsAccumulator> }[];
+  private readonly options: AggregateOptions;
+
+  constructor(options: AggregateOptions = {}) {
+    this.options = options;
+    this.groups = (options.groupBy ?? []).map((by) => ({ by, accumulators: new Map() }));
+  }
+
+  /** Adds a record; returns false when the date range leaves it out. */
+  add(record: LedgerRecord): boolean {
+    if (this.options.since !== undefined && record.timestamp < this.options.since) return false;
+    if (this.options.until !== undefined && record.timestamp >= this.options.until) return false;
+    this.totals.add(record);
+    for (const { by, accumulators } of this.groups) {
+      const key = groupKeyOf(record, by);
+      let accumulator = accumulators.get(key);
+      if (!accumulator) {
+        accumulator = new StatsAccumulator();
+        accumulators.set(key, accumulator);
+      }
+      accumulator.add(record);
+    }
+    return true;
+  }
+
+  /** What this aggregator gathered, for another aggregator with the same options to merge. */
+  state(): AggregatorState {
+    return {
+      totals: this.totals.state,
+      groups: this.groups.map(({ by, accumulators }) => ({ by, entries: [...accumulators].map(([key, accumulator]) => [key, accumulator.state] as const) })),
+    };
+  }
+
+  /** Adds what another aggregator gathered (one that read other rows with the same options). */
+  merge(other: AggregatorState): void {
+    this.totals.merge(other.totals);
+    for (const { by, entries } of other.groups) {
+      const group = this.groups.find((candidate) => candidate.by === by);
+      // Both sides are built from the same options; a mismatch is a bug, not bad input.
+      if (!group) throw new Error(`Cannot merge usage grouped by ${by} into a report that does not group by it`);
+      for (const [key, state] of entries) {
+        let accumulator = group.accumulators.get(key);
+        if (!accumulator) {
+          accumulator = new StatsAccumulator();
+          group.accumulators.set(key, accumulator);
+        }
+        accumulator.merge(state);
+      }
+    }
+  }
+
+  report(): UsageReport {
+    const groups: Partial<Record<GroupKey, UsageGroup[]>> = {};
+    for (const { by, accumulators } of this.groups) {
+      const list = [...accumulators].map(([key, accumulator]) => ({ key, ...accumulator.stats() }));
+      list.sort(TIME_KEYS.has(by) ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.tokens_used - a.tokens_used || a.key.localeCompare(b.key));
+      groups[by] = list;
+    }
+    return { totals: this.totals.stats(), groups };
+  }
+}
+
+/**
+ * Reads a date bound given by a user: a calendar day (YYYY-MM-DD, UTC) or a
+ * full ISO timestamp. An end bound given as a day includes that whole day.
+ */
+export function parseDateBound(text: string, bound: 'since' | 'until'): string {
+  const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const time = Date.parse(dayOnly ? `${text}T00:00:00.000Z` : text);
+  if (Number.isNaN(time)) {
+    throw new TrackerError('INVALID_INPUT', `--${bound}: ${JSON.stringify(text)} is not a date`, {
+      hint: 'Give a day like 2026-01-31 or a timestamp like 2026-01-31T12:00:00Z.',
+    });
+  }
+  return new Date(dayOnly && bound === 'until' ? time + 86_400_000 : time).toISOString();
+}

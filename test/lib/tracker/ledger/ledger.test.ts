@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appendRecords, formatRows, headerLine, inspectLedger, readLedger, TrackerError, V1_COLUMNS, type LedgerRow } from '../../../../src/lib/tracker/index.ts';
+import { NOW, validRecord } from '../../../helpers/records.ts';
+
+const folder = mkdtempSync(join(tmpdir(), 'tl-ledger-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+const LOCK = { lockTimeoutMs: 2000 };
+
+async function rows(path: string): Promise<LedgerRow[]> {
+  const all: LedgerRow[] = [];
+  for await (const row of readLedger(path, { now: NOW })) all.push(row);
+  return all;
+}
+
+describe('ledger', () => {
+  it('keeps a v1 ledger v1 when appending, and reads it with stable derived ids', async () => {
+    const path = join(folder, 'v1.csv');
+    writeFileSync(path, headerLine(1));
+    await appendRecords(path, [validRecord(), validRecord({ transaction_id: 'tx-2', prompt_text: 'second' })], LOCK);
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe(V1_COLUMNS.join(','));
+    expect(lines[1]?.split(',')).toHaveLength(12 + 1); // the prompt holds one quoted comma
+    expect(inspectLedger(path).version).toBe(1);
+    const first = await rows(path);
+    const again = await rows(path);
+    expect(first.every((row) => row.ok)).toBe(true);
+    const ids = first.map((row) => (row.ok ? row.record.transaction_id : ''));
+    expect(ids[0]).toMatch(/^v1-[0-9a-f]{24}$/);
+    expect(new Set(ids).size).toBe(2);
+    expect(again.map((row) => (row.ok ? row.record.transaction_id : ''))).toEqual(ids);
+  });
+
+  it('reports bad rows by line number and keeps reading', async () => {
+    const path = join(folder, 'bad.csv');
+    const good = formatRows([validRecord()], 2);
+    const multiLine = formatRows([validRecord({ transaction_id: 'tx-ml', prompt_text: 'line one\nline two' })], 2);
+    writeFileSync(path, `${headerLine(2)}${good}${multiLine}not,enough,cells\n${good.replace('1250', '-3')}${good}`);
+    const result = await rows(path);
+    expect(result.map((row) => [row.line, row.ok])).toEqual([
+      [2, true],
+      [3, true],
+      [5, false],
+      [6, false],
+      [7, true],
+    ]);
+    const bad = result[3];
+    expect(bad?.ok === false && bad.issues[0]?.field).toBe('tokens_used');
+  });
+
+  it('rejects a file whose header is not a ledger header', async () => {
+    const path = join(folder, 'other.csv');
+    writeFileSync(path, 'a,b,c\n1,2,3\n');
+    await expect(rows(path)).rejects.toThrow(TrackerError);
+    await expect(appendRecords(path, [validRecord()], LOCK)).rejects.toThrow(/not a token ledger header/);
+    expect(readFileSync(path, 'utf8')).toBe('a,b,c\n1,2,3\n');
+  });
+
+  it('says clearly when there is no ledger to read', async () => {
+    await expect(rows(join(folder, 'missing.csv'))).rejects.toThrow(/No ledger at/);
+  });
+});
