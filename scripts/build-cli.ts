@@ -1,13 +1,16 @@
 /**
- * Bundles the CLI into build/cli/: main.mjs (ESM, every command, shared
- * chunks loaded per command), and record.cjs and hook.cjs (CommonJS, one
- * file each, that command alone). A hook runs the CLI on every agent
+ * Bundles the CLI into a fresh build/cli-<id>/ folder: main.mjs (ESM, every
+ * command, shared chunks loaded per command), and record.cjs and hook.cjs
+ * (CommonJS, one file each, that command alone); then points
+ * build/cli-current at it with one rename. A hook that fires during a rebuild
+ * or `pnpm install` runs either the old build or the new one, never half of
+ * one, and the folder a running command loads its chunks from stays in place. A hook runs the CLI on every agent
  * interaction: pre-linked JavaScript starts in about half the time of
  * compiling the TypeScript sources each run, and the commands hooks call
  * skip the ES module loader and every other command's code.
  */
 import { build, type BuildOptions } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -21,8 +24,12 @@ function builtinStandIn(specifier: string): string {
   return [`let builtin;`, `const load = () => (builtin ??= require(${JSON.stringify(specifier)}));`, ...getters].join('\n');
 }
 
-// Chunk names carry content hashes; clear old ones so the folder holds exactly one build.
-rmSync(`${root}build/cli`, { recursive: true, force: true });
+const buildRoot = `${root}build`;
+const POINTER = 'cli-current';
+const buildName = `cli-${Date.now().toString(36)}-${process.pid}`;
+const outDir = `${buildRoot}/${buildName}`;
+/** A replaced build stays this long, for commands that started from it and still load chunks. */
+const KEEP_REPLACED_MS = 2 * 60_000;
 
 const shared: BuildOptions = {
   bundle: true,
@@ -71,7 +78,7 @@ const shared: BuildOptions = {
 await build({
   ...shared,
   entryPoints: [`${root}src/cli/main.ts`],
-  outdir: `${root}build/cli`,
+  outdir: outDir,
   splitting: true,
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
@@ -82,7 +89,7 @@ await build({
 });
 
 // The commands hooks run on every agent interaction, each bundled alone into
-// build/cli/<command>.cjs; bin/token-ledger.cjs runs a command from its own bundle when it has one.
+// <build>/<command>.cjs; bin/token-ledger.cjs runs a command from its own bundle when it has one.
 const HOOK_PATH_COMMANDS = ['record', 'hook'];
 for (const command of HOOK_PATH_COMMANDS) {
   await build({
@@ -94,10 +101,42 @@ export const main = (argv) => runCli(argv, { ${command}: () => import('./src/cli
       sourcefile: `${command}-entry.ts`,
       loader: 'ts',
     },
-    outfile: `${root}build/cli/${command}.cjs`,
+    outfile: `${outDir}/${command}.cjs`,
     format: 'cjs',
     // Bundled ES modules (fdir, under tinyglobby) call createRequire(import.meta.url) as they load.
     define: { 'import.meta.url': '__tlModuleUrl' },
     banner: { js: "const __tlModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
 }
+
+function currentBuild(): string | undefined {
+  try {
+    return readFileSync(`${buildRoot}/${POINTER}`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+const replaced = currentBuild();
+const pointerTemp = `${buildRoot}/${POINTER}.tmp-${process.pid}`;
+writeFileSync(pointerTemp, `${buildName}\n`);
+renameSync(pointerTemp, `${buildRoot}/${POINTER}`);
+// The replaced build's clock starts now: commands that read the pointer a moment ago still load from it.
+if (replaced !== undefined && replaced !== buildName) {
+  const now = new Date();
+  try {
+    utimesSync(`${buildRoot}/${replaced}`, now, now);
+  } catch {
+    // Already gone (another build removed it); nothing runs from it.
+  }
+}
+
+// A build folder goes once it has not been current (or being written) for a while.
+const installed = currentBuild();
+for (const name of readdirSync(buildRoot)) {
+  if (!/^cli-[a-z0-9]+-\d+$/.test(name) || name === installed) continue;
+  if (Date.now() - statSync(`${buildRoot}/${name}`).mtimeMs < KEEP_REPLACED_MS) continue;
+  rmSync(`${buildRoot}/${name}`, { recursive: true, force: true });
+}
+// The folder of earlier versions, before builds were swapped in by pointer.
+rmSync(`${buildRoot}/cli`, { recursive: true, force: true });

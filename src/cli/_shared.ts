@@ -30,8 +30,13 @@ export interface LedgerTarget {
   path: string;
 }
 
-export function ledgerTarget(csvFlag: string | undefined): LedgerTarget {
-  const loaded = loadConfig();
+/**
+ * The ledger a command writes to or reads: --csv, else config and env of the
+ * workspace around `cwd` (a hook passes its agent's working folder, so rows
+ * land in that project's ledger whatever folder the hook process runs in).
+ */
+export function ledgerTarget(csvFlag: string | undefined, cwd?: string): LedgerTarget {
+  const loaded = loadConfig({ cwd });
   return { loaded, path: csvFlag ? resolve(csvFlag) : loaded.ledgerPath };
 }
 
@@ -60,6 +65,20 @@ export function printJson(value: unknown): void {
 /** A mistake in how the command was called (exit 2). */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** describeError on one line, for hooks (an IDE shows one line per hook). */
+export function describeErrorLine(error: unknown): string {
+  return oneLine(describeError(error));
+}
+
+/** Joins the lines of a message (a validation report, a hint) with spaces. */
+export function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .join(' ');
 }
 
 export function describeError(error: unknown): string {

@@ -5,7 +5,7 @@
  * scripts/build-cli.ts passes one, for a hook command's own bundle.
  */
 import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
-import { describeError, EXIT, UsageError } from './_shared.ts';
+import { describeError, EXIT, oneLine, UsageError } from './_shared.ts';
 
 export const VERSION = '0.1.0';
 
@@ -50,7 +50,33 @@ async function usageOf(command: Command, parent?: Command): Promise<string> {
   return renderUsage(command, parent);
 }
 
+/**
+ * A hook's call (`hook …`, or `record --from-hook`) must never block its
+ * agent: exit 2 from a Claude Code hook is a blocking error, and anything
+ * non-zero shows up in the IDE. So every failure, a usage mistake included,
+ * becomes one line on stderr and exit 0, unless --strict asks for the codes.
+ */
+function isHookCall(name: string | undefined, rest: readonly string[]): boolean {
+  return (name === 'hook' || rest.includes('--from-hook')) && !rest.includes('--strict');
+}
+
+/** An unexpected error's stack would make the one line unreadable. */
+const MAX_HOOK_LINE = 600;
+
 export async function runCli(argv: readonly string[], commands: CommandLoaders): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!isHookCall(name, rest)) return runCommandLine(argv, commands, (text) => process.stderr.write(text));
+  let said = '';
+  const code = await runCommandLine(argv, commands, (text) => {
+    said += text;
+  });
+  const line = oneLine(said);
+  if (line !== '') process.stderr.write(`${line.length > MAX_HOOK_LINE ? `${line.slice(0, MAX_HOOK_LINE)}…` : line}\n`);
+  if (code !== EXIT.ok && line === '') process.stderr.write(`token-ledger: ${name} failed (exit ${code}); exiting 0 so the agent is not blocked\n`);
+  return EXIT.ok;
+}
+
+async function runCommandLine(argv: readonly string[], commands: CommandLoaders, writeError: (text: string) => void): Promise<number> {
   const program = defineCommand({
     meta: { name: 'token-ledger', version: VERSION, description: 'Record and report what your AI coding agents spend, in a CSV ledger' },
     subCommands: commands,
@@ -82,10 +108,10 @@ export async function runCli(argv: readonly string[], commands: CommandLoaders):
     return typeof result === 'number' ? result : EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError || (error instanceof Error && error.name === 'CLIError')) {
-      process.stderr.write(`token-ledger: ${(error as Error).message}\n`);
+      writeError(`token-ledger: ${(error as Error).message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`${describeError(error)}\n`);
+    writeError(`${describeError(error)}\n`);
     return EXIT.invalid;
   }
 }

@@ -1,6 +1,6 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readLedger, type LedgerRecord } from '../../src/lib/tracker/index.ts';
@@ -39,7 +39,7 @@ describe('token-ledger hook claude', () => {
     return path;
   }
 
-  const payload = (path: string, event = 'Stop') => JSON.stringify({ session_id: session, transcript_path: path, cwd: '/home/dev/shop', hook_event_name: event, stop_hook_active: false });
+  const payload = (path: string, event = 'Stop', cwd?: string) => JSON.stringify({ session_id: session, transcript_path: path, cwd: cwd ?? dirname(dirname(dirname(dirname(path)))), hook_event_name: event, stop_hook_active: false });
 
   it('records each response once when the same Stop payload arrives twice', async () => {
     const { root, csv } = workspace();
@@ -159,14 +159,14 @@ describe('Kiro example hooks, run as Kiro runs them', () => {
     const { root, csv, state } = workspace();
     const orphan = await runAsKiro('agentStop', root, state);
     expect(orphan.code).toBe(0);
-    expect(orphan.stderr).toMatch(/agentStop without a promptSubmit/);
+    expect(orphan.stderr).toMatch(/a stop without a prompt hook before it/);
     await runAsKiro('promptSubmit', root, state, 'first, never stopped');
     const restart = await runAsKiro('promptSubmit', root, state, 'second');
     expect(restart.code).toBe(0);
-    expect(restart.stderr).toMatch(/never reached agentStop/);
+    expect(restart.stderr).toMatch(/never reached its stop hook/);
     await runAsKiro('agentStop', root, state);
     const again = await runAsKiro('agentStop', root, state);
-    expect(again.stderr).toMatch(/agentStop without a promptSubmit/);
+    expect(again.stderr).toMatch(/a stop without a prompt hook before it/);
     expect((await rows(csv)).map((record) => record.prompt_text)).toEqual(['second']);
   });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { rmSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,8 +50,14 @@ describe('token-ledger import claude', () => {
     expect(table.stdout).toMatch(/claude-lab-preview-x .* unpriced/);
     expect(table.stdout).toMatch(/have no price \(a model not in the pricing table/);
 
+    // The second run reads only what was appended since: nothing.
     const second = await runCli(['import', 'claude', '--dir', dir, '--json', '--csv', csv], { cwd: root });
-    expect(JSON.parse(second.stdout)).toMatchObject({ added: 0, bad_lines: expected.bad_lines });
+    expect(JSON.parse(second.stdout)).toMatchObject({ added: 0, lines: 0, bad_lines: 0, duplicates: 0 });
+    expectTotals(await reportTotals(csv, root), expected);
+    // Without the import state (deleted), every line is read again and the rebuilt id index keeps it all out.
+    rmSync(`${csv}.imports`, { recursive: true });
+    const reread = await runCli(['import', 'claude', '--dir', dir, '--json', '--csv', csv], { cwd: root });
+    expect(JSON.parse(reread.stdout)).toMatchObject({ added: 0, lines: expected.lines, bad_lines: expected.bad_lines });
     expectTotals(await reportTotals(csv, root), expected);
     const validate = await runCli(['validate', '--csv', csv], { cwd: root });
     expect(validate.code).toBe(0);
@@ -63,6 +69,7 @@ describe('token-ledger import claude', () => {
     const expected = generateClaudeLogs(dir, { responses: 40, seed: 4 });
     await runCli(['import', 'claude', '--dir', dir, '--csv', csv], { cwd: root });
     expect((await runCli(['rotate', '--force', '--csv', csv], { cwd: root })).code).toBe(0);
+    rmSync(`${csv}.imports`, { recursive: true });
     const again = await runCli(['import', 'claude', '--dir', dir, '--json', '--csv', csv], { cwd: root });
     expect(JSON.parse(again.stdout)).toMatchObject({ added: 0, duplicates: expected.responses + 3 });
   });
@@ -96,5 +103,6 @@ describe('token-ledger import codex', () => {
     expectTotals(await reportTotals(csv, root), expected);
     const second = await runCli(['import', 'codex', '--dir', home, '--json', '--csv', csv], { cwd: root });
     expect(JSON.parse(second.stdout)).toMatchObject({ added: 0, duplicates: expected.responses });
+    expectTotals(await reportTotals(csv, root), expected);
   });
 });

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { defineCommand } from 'citty';
 import { TrackerError, isTrackingEnabled } from '../../lib/tracker/index.ts';
-import { claudeRecords } from '../../lib/tracker/importers/claude/parser.ts';
+import { claudeRecords, type ClaudeCarry } from '../../lib/tracker/importers/claude/parser.ts';
 import { claudeConfigDirs, claudeTranscripts } from '../../lib/tracker/importers/claude/paths.ts';
 import { codexRecords } from '../../lib/tracker/importers/codex/parser.ts';
 import { codexHome, codexRollouts } from '../../lib/tracker/importers/codex/paths.ts';
 import type { ReadStats } from '../../lib/tracker/importers/jsonl.ts';
-import { importRecords, newImportSummary, type ImportSummary } from '../../lib/tracker/importers/writer.ts';
+import { CursorBook } from '../../lib/tracker/importers/log-cursor.ts';
+import { newImportSummary, writeImported, type ImportSummary } from '../../lib/tracker/importers/writer.ts';
 import type { RecordInput } from '../../lib/tracker/record/record.ts';
 import { csvArg, EXIT, jsonArg, ledgerTarget, printJson, UsageError } from '../_shared.ts';
 
@@ -17,7 +18,8 @@ interface LogSource {
   /** The folder inside a config dir that holds the logs, for messages. */
   logFolder: string;
   files: (dir: string) => Promise<string[]>;
-  read: (files: readonly string[], stats: ReadStats) => AsyncIterable<RecordInput>;
+  /** Reads the files' usage; `ledgerPath` lets a source resume each file where the last import stopped. */
+  read: (files: readonly string[], stats: ReadStats, ledgerPath: string) => { records: AsyncIterable<RecordInput>; afterWrite?: () => void };
 }
 
 const SOURCES: Record<string, LogSource> = {
@@ -26,14 +28,17 @@ const SOURCES: Record<string, LogSource> = {
     defaultDirs: () => claudeConfigDirs(),
     logFolder: 'projects',
     files: claudeTranscripts,
-    read: (files, stats) => claudeRecords(files, stats),
+    read: (files, stats, ledgerPath) => {
+      const cursors = new CursorBook<ClaudeCarry>(ledgerPath, 'claude');
+      return { records: claudeRecords(files, stats, { cursors }), afterWrite: () => cursors.save() };
+    },
   },
   codex: {
     label: 'Codex CLI',
     defaultDirs: () => [codexHome()],
     logFolder: 'sessions',
     files: codexRollouts,
-    read: codexRecords,
+    read: (files, stats) => ({ records: codexRecords(files, stats) }),
   },
 };
 
@@ -88,7 +93,9 @@ export default defineCommand({
     const summary = newImportSummary(args.source, target.path);
     const progress = process.stderr.isTTY ? setInterval(() => process.stderr.write(progressLine(summary, files.length)), 250) : undefined;
     try {
-      await importRecords(summary, (stats) => source.read(files, stats), { loaded: target.loaded, ledgerPath: target.path });
+      const { records, afterWrite } = source.read(files, summary, target.path);
+      const onIndexProgress = process.stderr.isTTY ? (bytes: number) => process.stderr.write(`\rindexing the ledger once: ${integer.format(Math.round(bytes / 1e6))} MB read`) : undefined;
+      await writeImported(records, { loaded: target.loaded, ledgerPath: target.path, afterWrite, onIndexProgress }, summary);
     } finally {
       if (progress) {
         clearInterval(progress);

@@ -96,6 +96,7 @@ export default defineCommand({
     cost: { type: 'string', description: 'Cost in USD (default: from the pricing table)', valueHint: 'USD' },
     error: { type: 'string', description: 'Mark the interaction as failed with this message', valueHint: 'MESSAGE' },
     timestamp: { type: 'string', description: 'ISO 8601 UTC time (default: now)', valueHint: 'ISO' },
+    'from-hook': { type: 'boolean', description: 'Called from an IDE hook: exit 0 on every failure with one line on stderr (the agent is never blocked); --strict keeps the exit codes' },
     stdin: { type: 'boolean', description: 'Read one JSON object (or JSON Lines, one record per line) keyed by ledger column names from stdin; flags win' },
     ...strictArg,
     ...csvArg,

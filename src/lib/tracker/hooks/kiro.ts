@@ -1,12 +1,15 @@
 /**
- * Kiro IDE hooks. A Kiro `runCommand` hook gets no stdin and no token counts,
- * only the prompt (env USER_PROMPT). So a promptSubmit hook (`kiro-start`)
- * notes the prompt and the time in a small state file, and an agentStop hook
- * (`kiro-stop`) turns that into one row: elapsed time measured, tokens
- * estimated with a tokenizer, usage_source `estimated`.
+ * Kiro hooks. Kiro hands a hook no token counts. Its legacy `.kiro.hook`
+ * `runCommand` hooks get no stdin, only the prompt (env USER_PROMPT); its v1
+ * `.kiro/hooks/*.json` command hooks get JSON on stdin (`hook_event_name`,
+ * `session_id`, `cwd`, and `prompt` on UserPromptSubmit). Either way a
+ * prompt hook (`kiro-start`) notes the prompt and the time in a small state
+ * file, and a stop hook (`kiro-stop`) turns that into one row: elapsed time
+ * measured, tokens estimated with a tokenizer, usage_source `estimated` (the
+ * output too, when the stop payload carries the response).
  *
- * The state file is keyed by the workspace root (plus TOKEN_LEDGER_SESSION
- * when set), so two Kiro windows on different workspaces never mix.
+ * The state file is keyed by the workspace root plus the session (Kiro's
+ * session id, else TOKEN_LEDGER_SESSION), so two Kiro windows never mix.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,12 +43,12 @@ function shortHash(text: string): string {
   return sha256Hex(text).slice(0, 16);
 }
 
-function stateKey(root: string, env: NodeJS.ProcessEnv): string {
-  return shortHash(`${root}\u0000${env.TOKEN_LEDGER_SESSION ?? ''}`);
+function stateKey(root: string, session: string | undefined): string {
+  return shortHash(`${root}\u0000${session ?? ''}`);
 }
 
-export function pendingPromptPath(root: string, env: NodeJS.ProcessEnv): string {
-  return join(kiroStateDir(env), `${stateKey(root, env)}.json`);
+export function pendingPromptPath(root: string, env: NodeJS.ProcessEnv, session = env.TOKEN_LEDGER_SESSION): string {
+  return join(kiroStateDir(env), `${stateKey(root, session)}.json`);
 }
 
 /** The pending prompt a state file holds; undefined when it is missing or unreadable (a start is then treated as absent). */
@@ -78,7 +81,20 @@ export interface KiroHookContext {
   loaded: LoadedConfig;
   env: NodeJS.ProcessEnv;
   now: Date;
+  /** Kiro's own session id (v1 payloads); else TOKEN_LEDGER_SESSION, else one per workspace and day. */
+  session?: string;
 }
+
+/** What a Kiro v1 command hook gets on stdin; other fields are ignored. */
+export const kiroHookInputSchema = z.object({
+  hook_event_name: z.string({ error: 'must name the hook event' }).check(z.minLength(1)),
+  session_id: z.optional(z.string()),
+  cwd: z.optional(z.string()),
+  prompt: z.optional(z.string()),
+  /** The assistant's answer, on stop events of Kiro versions that send it. */
+  assistant_response: z.optional(z.string()),
+});
+export type KiroHookInput = z.infer<typeof kiroHookInputSchema>;
 
 export interface KiroStartResult {
   /** A prompt that was started but never stopped, now replaced. */
@@ -87,15 +103,16 @@ export interface KiroStartResult {
 }
 
 /** promptSubmit: remembers the prompt and when it was sent. Quick: no tokenizer, no ledger. */
-export function kiroStart(context: KiroHookContext): KiroStartResult {
+export function kiroStart(context: KiroHookContext & { prompt: string }): KiroStartResult {
   const { loaded, env, now } = context;
-  const path = pendingPromptPath(loaded.root, env);
+  const session = context.session ?? env.TOKEN_LEDGER_SESSION;
+  const path = pendingPromptPath(loaded.root, env, session);
   const abandoned = readPendingPrompt(path);
   const day = now.toISOString().slice(0, 10).replaceAll('-', '');
   const pending: PendingPrompt = {
     started_at: now.toISOString(),
-    prompt: env.USER_PROMPT ?? '',
-    session_id: ledgerSessionId(env.TOKEN_LEDGER_SESSION ?? `kiro-${day}-${shortHash(loaded.root).slice(0, 8)}`),
+    prompt: context.prompt,
+    session_id: ledgerSessionId(session ?? `kiro-${day}-${shortHash(loaded.root).slice(0, 8)}`),
     agent_execution_id: `kiro-${randomBytes(8).toString('hex')}`,
     workspace_root: loaded.root,
   };
@@ -117,22 +134,26 @@ export type KiroStopResult =
   | { status: 'stale'; pending: PendingPrompt; seconds: number }
   | { status: 'recorded'; pending: PendingPrompt; result: RecordResult };
 
-/** agentStop: one estimated row for the prompt kiro-start noted. */
-export async function kiroStop(context: KiroHookContext & { csvPath: string; model: string | undefined }): Promise<KiroStopResult> {
+/** agentStop / Stop: one estimated row for the prompt kiro-start noted. */
+export async function kiroStop(
+  context: KiroHookContext & { csvPath: string; model: string | undefined; prompt?: string; response?: string },
+): Promise<KiroStopResult> {
   const { loaded, env, now } = context;
-  const pending = claimPendingPrompt(pendingPromptPath(loaded.root, env));
+  const pending = claimPendingPrompt(pendingPromptPath(loaded.root, env, context.session ?? env.TOKEN_LEDGER_SESSION));
   if (!pending) return { status: 'no-start' };
   const seconds = (now.getTime() - Date.parse(pending.started_at)) / 1000;
   if (seconds > LIMITS.maxElapsedSeconds) return { status: 'stale', pending, seconds };
-  const prompt = pending.prompt || (env.USER_PROMPT ?? '');
+  const prompt = pending.prompt || (context.prompt ?? '');
   // Only the prompt is known, so this is a floor for the input; a row needs at least one token.
   const inputTokens = Math.max(1, await estimateTokens(prompt));
+  const outputTokens = context.response === undefined ? undefined : await estimateTokens(context.response);
   const result = await recordTransaction(
     {
       timestamp: now.toISOString(),
       prompt_text: prompt,
-      tokens_used: inputTokens,
+      tokens_used: inputTokens + (outputTokens ?? 0),
       input_tokens: inputTokens,
+      output_tokens: outputTokens,
       elapsed_time: Math.max(LIMITS.minElapsedSeconds, seconds),
       session_id: pending.session_id,
       agent_execution_id: pending.agent_execution_id,

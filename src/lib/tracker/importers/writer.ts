@@ -1,69 +1,33 @@
 /**
- * The part every importer shares: skip what the ledger already holds (by
- * transaction id), complete and validate the rest like any record, and
- * append them in batches. One import at a time per ledger (a lock beside it),
- * so two hooks firing together cannot both add the same response.
+ * The part every importer shares: skip what the ledger already holds (the id
+ * index beside it, see import-state.ts), complete and validate the rest like
+ * any record, and append them in batches. One import at a time per ledger (a
+ * lock beside it), so two hooks firing together cannot both add the same
+ * response, whichever of a hook and `import` sees it first.
  */
-import { createReadStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parse } from 'csv-parse';
 import type { LoadedConfig } from '../config.ts';
 import { TrackerError, formatFieldIssue } from '../errors.ts';
 import { appendRecords, inspectLedger } from '../ledger/ledger.ts';
 import { withLock } from '../ledger/lock.ts';
-import { ledgerFiles, partStampOf, stampOf } from '../ledger/parts.ts';
 import { completeRecord, type RecordInput } from '../record/record.ts';
-import { V2_COLUMNS, type LedgerRecord } from '../schema.ts';
+import type { LedgerRecord } from '../schema.ts';
 import { checkRecord } from '../validate.ts';
+import { buildIdIndex, forgetStateOfMissingLedger, hasIdIndex, ImportedIds } from './import-state.ts';
 import { emptyReadStats, type ReadStats } from './jsonl.ts';
 
 const BATCH_SIZE = 2000;
 const MAX_LISTED_REJECTIONS = 5;
-const TRANSACTION_ID_INDEX = V2_COLUMNS.indexOf('transaction_id');
-
-/** The transaction ids in one ledger file. Reads only that column, without checking the rows. */
-async function readFileTransactionIds(path: string, ids: Set<string>): Promise<void> {
-  const state = inspectLedger(path);
-  if (state.version === null) return;
-  if (state.version === 1) {
-    throw new TrackerError('INVALID_LEDGER', `${path} is a schema v1 ledger, which has no transaction_id column; imports need it to add each response once`, {
-      hint: 'Run `token-ledger migrate` to rewrite it as v2 (a backup is kept), then import again.',
-    });
-  }
-  const parser = createReadStream(path).pipe(parse({ from_line: 2, relax_column_count: true, skip_records_with_error: true }));
-  for await (const cells of parser as AsyncIterable<string[]>) {
-    const id = cells[TRANSACTION_ID_INDEX];
-    if (id) ids.add(id);
-  }
-}
-
-/**
- * The transaction ids already in a ledger, rotated parts included, so history
- * imported before a rotation is not added again. With `since`, parts closed
- * before that time are skipped: a row lands in the live file when it is
- * written, which is after the event it records, so a part rotated away before
- * the oldest event of an import cannot hold any of its rows.
- */
-export async function readTransactionIds(ledgerPath: string, since?: Date): Promise<Set<string>> {
-  const ids = new Set<string>();
-  const oldestStamp = since === undefined ? '' : stampOf(since);
-  for (const path of ledgerFiles(ledgerPath)) {
-    const closedAt = partStampOf(ledgerPath, path);
-    if (closedAt !== undefined && closedAt < oldestStamp) continue;
-    await readFileTransactionIds(path, ids);
-  }
-  return ids;
-}
 
 export interface ImportTarget {
   loaded: LoadedConfig;
   ledgerPath: string;
   now?: Date;
-  /**
-   * The oldest event the import can hold, when the caller knows it (a hook
-   * importing one session); lets the duplicate check skip older parts.
-   */
-  oldestEvent?: Date;
+  /** Shown while the id index is built from an existing ledger (once per ledger). */
+  onIndexProgress?: (bytesRead: number) => void;
+  /** Runs under the lock once every row is written: importers save their log cursors here. */
+  afterWrite?: () => void;
 }
 
 export interface WriteCounts {
@@ -76,8 +40,14 @@ export interface WriteCounts {
 }
 
 /** The lock that serialises imports; it is not the ledger's own lock, which appends take to create the header. */
-function importLockTarget(ledgerPath: string): string {
+export function importLockTarget(ledgerPath: string): string {
   return `${ledgerPath}.import`;
+}
+
+/** Makes sure the id index covers the ledger, building it from the ledger when missing. Call under the import lock. */
+export async function ensureIdIndex(ledgerPath: string, onProgress?: (bytesRead: number) => void): Promise<void> {
+  forgetStateOfMissingLedger(ledgerPath);
+  if (!hasIdIndex(ledgerPath)) await buildIdIndex(ledgerPath, onProgress);
 }
 
 export async function writeImported(candidates: AsyncIterable<RecordInput>, target: ImportTarget, counts: WriteCounts): Promise<void> {
@@ -89,17 +59,29 @@ export async function writeImported(candidates: AsyncIterable<RecordInput>, targ
   // The import lock sits beside the ledger, so its folder must exist before the ledger does.
   mkdirSync(dirname(ledgerPath), { recursive: true, mode: 0o700 });
   await withLock(importLockTarget(ledgerPath), lockTimeoutMs, async () => {
-    const known = await readTransactionIds(ledgerPath, target.oldestEvent);
+    if (inspectLedger(ledgerPath).version === 1) {
+      throw new TrackerError('INVALID_LEDGER', `${ledgerPath} is a schema v1 ledger, which has no transaction_id column; imports need it to add each response once`, {
+        hint: 'Run `token-ledger migrate` to rewrite it as v2 (a backup is kept), then import again.',
+      });
+    }
+    await ensureIdIndex(ledgerPath, target.onIndexProgress);
+    const known = new ImportedIds(ledgerPath);
     let batch: LedgerRecord[] = [];
+    // Ids in the batch not yet written (the index learns them at each flush).
+    const batchIds = new Set<string>();
     const flush = async () => {
       if (batch.length === 0) return;
       await appendRecords(ledgerPath, batch, { lockTimeoutMs });
+      // The rows first, then their ids: a crash in between can repeat a row (validate finds it), never lose one.
+      for (const record of batch) known.add(record.transaction_id, record.timestamp);
+      known.flush();
       counts.added += batch.length;
       batch = [];
+      batchIds.clear();
     };
     for await (const candidate of candidates) {
       const id = String(candidate.transaction_id);
-      if (known.has(id)) {
+      if (batchIds.has(id) || known.has(id, String(candidate.timestamp))) {
         counts.duplicates += 1;
         continue;
       }
@@ -111,11 +93,12 @@ export async function writeImported(candidates: AsyncIterable<RecordInput>, targ
         if (counts.rejections.length < MAX_LISTED_REJECTIONS) counts.rejections.push(`${id}: ${check.issues.map(formatFieldIssue).join('; ')}`);
         continue;
       }
-      known.add(id);
+      batchIds.add(id);
       batch.push(check.record);
       if (batch.length >= BATCH_SIZE) await flush();
     }
     await flush();
+    target.afterWrite?.();
   });
 }
 

@@ -35,7 +35,7 @@ function writeTranscript(lines: readonly (object | string)[]): string {
   const folder = join(root, 'claude', 'projects', '-home-dev-shop');
   mkdirSync(folder, { recursive: true });
   const path = join(folder, `${SESSION}.jsonl`);
-  writeFileSync(path, lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n'));
+  writeFileSync(path, `${lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n')}\n`);
   return path;
 }
 

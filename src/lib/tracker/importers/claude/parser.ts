@@ -8,11 +8,13 @@
  */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
+import * as z from 'zod/mini';
 import type { RecordInput } from '../../record/record.ts';
 import { LIMITS } from '../../schema.ts';
 import { ledgerSessionId, stableTransactionId, workspaceFolderOf } from '../ids.ts';
-import { countSkipped, elapsedSeconds, ledgerTimestamp, readJsonLines, type ReadStats } from '../jsonl.ts';
-import { claudeAssistantLineSchema, claudeLineTimeSchema, type ClaudeAssistantLine } from './schema.ts';
+import { countSkipped, elapsedSeconds, ledgerTimestamp, type ReadStats } from '../jsonl.ts';
+import { readLinesFrom, type CursorBook, type LogCursor } from '../log-cursor.ts';
+import { claudeAssistantLineSchema, claudeLineTimeSchema, claudeUserLineSchema, type ClaudeAssistantLine, type ClaudeUserLine } from './schema.ts';
 
 /** Claude Code's model name for messages it made up itself (errors, interruptions); no API call, no usage. */
 export const SYNTHETIC_MODEL = '<synthetic>';
@@ -20,21 +22,40 @@ export const CLAUDE_HOOK_NAME = 'claude-code';
 /** A transcript untouched this long is finished: its last response is complete even without a stop_reason. */
 const QUIET_MS = 60_000;
 
-interface ResponseGroup {
-  key: string;
-  messageId: string;
-  requestId: string;
-  kept: ClaudeAssistantLine;
-  keptHasStop: boolean;
-  lastLine: number;
+const responseGroupSchema = z.object({
+  key: z.string(),
+  messageId: z.string(),
+  requestId: z.string(),
+  kept: claudeAssistantLineSchema,
+  keptHasStop: z.boolean(),
+  lastLine: z.number(),
   /** Time of the line before the response's first line: roughly when the request was sent. */
-  requestedAt: string | undefined;
+  requestedAt: z.optional(z.string()),
+  /** The user prompt that started the turn this response belongs to. */
+  prompt: z.string(),
+});
+type ResponseGroup = z.infer<typeof responseGroupSchema>;
+
+/** What reading a transcript carries from one run to the next: a response still being written, the turn's prompt. */
+const claudeCarrySchema = z.object({
+  held: z.array(responseGroupSchema),
+  previousTime: z.optional(z.string()),
+  prompt: z.string(),
+});
+export type ClaudeCarry = z.infer<typeof claudeCarrySchema>;
+
+const NOTHING_CARRIED: ClaudeCarry = { held: [], prompt: '' };
+
+function isClaudeCarry(value: unknown): value is ClaudeCarry {
+  return claudeCarrySchema.safeParse(value).success;
 }
 
 export interface ClaudeReadOptions {
   /** Treat every response as complete (SessionEnd: nothing more will be written). */
   settleAll?: boolean;
   now?: Date;
+  /** Read each transcript from where the last import or hook stopped, and note how far this read got. */
+  cursors?: CursorBook<ClaudeCarry>;
 }
 
 function isBetter(line: ClaudeAssistantLine, group: ResponseGroup): boolean {
@@ -43,21 +64,50 @@ function isBetter(line: ClaudeAssistantLine, group: ResponseGroup): boolean {
   return line.message.usage.output_tokens >= group.kept.message.usage.output_tokens;
 }
 
-/** Reads one transcript into its responses, in the order they began. */
-async function readResponses(path: string, stats: ReadStats): Promise<{ groups: ResponseGroup[]; lastLine: number }> {
-  const groups = new Map<string, ResponseGroup>();
-  let previousTime: string | undefined;
-  let lastLine = 0;
-  for await (const entry of readJsonLines(path)) {
+/** The text a user typed, or undefined for tool results, notices and summaries Claude Code writes as user lines. */
+function promptOf(line: ClaudeUserLine): string | undefined {
+  if (line.isMeta === true || line.isCompactSummary === true) return undefined;
+  const content = line.message.content;
+  if (typeof content === 'string') return content;
+  if (content.some((block) => block.type === 'tool_result')) return undefined;
+  const text = content.flatMap((block) => (block.type === 'text' && block.text !== undefined ? [block.text] : []));
+  return text.length > 0 ? text.join('\n') : undefined;
+}
+
+/**
+ * Reads one transcript from the cursor on, continuing the responses it
+ * carried; returns every response seen, in the order they began, and the
+ * cursor after the read.
+ */
+async function readResponses(
+  path: string,
+  stats: ReadStats,
+  cursor: LogCursor<ClaudeCarry>,
+  finished: boolean,
+): Promise<{ groups: ResponseGroup[]; lastLine: number; next: LogCursor<ClaudeCarry> }> {
+  const groups = new Map<string, ResponseGroup>(cursor.carry.held.map((group) => [group.key, group]));
+  let { previousTime, prompt } = cursor.carry;
+  let lastLine = Math.max(0, ...cursor.carry.held.map((group) => group.lastLine));
+  let offset = cursor.offset;
+  let lines = cursor.lines;
+  for await (const { text, line: number, end } of readLinesFrom(path, cursor.offset, cursor.lines, finished)) {
+    offset = end;
+    lines = number;
+    if (text.trim() === '') continue;
     stats.lines += 1;
-    lastLine = entry.line;
-    if (!entry.ok) {
+    lastLine = number;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
       stats.bad_lines += 1;
       continue;
     }
-    const assistant = claudeAssistantLineSchema.safeParse(entry.value);
+    const assistant = claudeAssistantLineSchema.safeParse(value);
     if (!assistant.success) {
-      const time = claudeLineTimeSchema.safeParse(entry.value);
+      const user = claudeUserLineSchema.safeParse(value);
+      if (user.success) prompt = promptOf(user.data) ?? prompt;
+      const time = claudeLineTimeSchema.safeParse(value);
       if (time.success && time.data.timestamp !== undefined) previousTime = time.data.timestamp;
       continue;
     }
@@ -72,11 +122,12 @@ async function readResponses(path: string, stats: ReadStats): Promise<{ groups: 
         requestId,
         kept: line,
         keptHasStop: typeof line.message.stop_reason === 'string',
-        lastLine: entry.line,
+        lastLine: number,
         requestedAt: previousTime,
+        prompt,
       });
     } else {
-      group.lastLine = entry.line;
+      group.lastLine = number;
       if (isBetter(line, group)) {
         group.kept = line;
         group.keptHasStop = typeof line.message.stop_reason === 'string';
@@ -84,7 +135,14 @@ async function readResponses(path: string, stats: ReadStats): Promise<{ groups: 
     }
     previousTime = line.timestamp;
   }
-  return { groups: [...groups.values()], lastLine };
+  const all = [...groups.values()];
+  const held = all.filter((group) => isInProgress(group, lastLine, finished));
+  return { groups: all, lastLine, next: { path: cursor.path, offset, lines, fingerprint: '', carry: { held, previousTime, prompt } } };
+}
+
+/** The response the file's last line belongs to, without a stop_reason, in a file still being written. */
+function isInProgress(group: ResponseGroup, lastLine: number, finished: boolean): boolean {
+  return !finished && !group.keptHasStop && group.lastLine === lastLine;
 }
 
 function toRecord(group: ResponseGroup, path: string): RecordInput | undefined {
@@ -99,7 +157,7 @@ function toRecord(group: ResponseGroup, path: string): RecordInput | undefined {
   const sessionId = ledgerSessionId(line.sessionId ?? basename(path, '.jsonl'));
   return {
     timestamp,
-    prompt_text: '',
+    prompt_text: group.prompt,
     tokens_used: input + usage.output_tokens,
     elapsed_time: elapsedSeconds(group.requestedAt, line.timestamp, { min: LIMITS.minElapsedSeconds, max: LIMITS.maxElapsedSeconds }),
     session_id: sessionId,
@@ -129,19 +187,21 @@ function isQuiet(path: string, now: Date): boolean {
  * The responses of the given transcripts as ledger record inputs. A response
  * still being written (the file's last one, without a stop_reason, in a file
  * touched within the last minute) is held back: the next run picks it up.
+ * With cursors, each file is read from where the last run stopped.
  */
 export async function* claudeRecords(files: readonly string[], stats: ReadStats, options: ClaudeReadOptions = {}): AsyncGenerator<RecordInput> {
   const now = options.now ?? new Date();
   for (const path of files) {
     stats.files += 1;
-    const { groups, lastLine } = await readResponses(path, stats);
     const finished = options.settleAll === true || isQuiet(path, now);
+    const cursor = options.cursors?.resume(path, NOTHING_CARRIED, isClaudeCarry) ?? { path, offset: 0, lines: 0, fingerprint: '', carry: NOTHING_CARRIED };
+    const { groups, lastLine, next } = await readResponses(path, stats, cursor, finished);
     for (const group of groups) {
       if (group.kept.message.model === SYNTHETIC_MODEL) {
         countSkipped(stats, 'synthetic');
         continue;
       }
-      if (!finished && !group.keptHasStop && group.lastLine === lastLine) {
+      if (isInProgress(group, lastLine, finished)) {
         countSkipped(stats, 'in_progress');
         continue;
       }
@@ -153,5 +213,6 @@ export async function* claudeRecords(files: readonly string[], stats: ReadStats,
       stats.responses += 1;
       yield record;
     }
+    options.cursors?.moveTo(next);
   }
 }

@@ -30,6 +30,18 @@ export const claudeAssistantLineSchema = z.object({
   }),
 });
 
+/** A block of a user line's content: text the user typed, or a tool's result (which is not a prompt). */
+const userContentBlockSchema = z.object({ type: z.string(), text: z.optional(z.string()) });
+
+/** A user line: a prompt the user typed (string or text blocks), or tool results fed back to the model. */
+export const claudeUserLineSchema = z.object({
+  type: z.literal('user'),
+  timestamp: z.optional(z.string()),
+  isMeta: z.optional(z.boolean()),
+  isCompactSummary: z.optional(z.boolean()),
+  message: z.object({ content: z.union([z.string(), z.array(userContentBlockSchema)]) }),
+});
+
 /** Any other line; only its time is used (as the start of the response that follows it). */
 export const claudeLineTimeSchema = z.object({ timestamp: z.optional(z.string()) });
 
@@ -43,4 +55,5 @@ export const claudeHookInputSchema = z.object({
 });
 
 export type ClaudeAssistantLine = z.infer<typeof claudeAssistantLineSchema>;
+export type ClaudeUserLine = z.infer<typeof claudeUserLineSchema>;
 export type ClaudeHookInput = z.infer<typeof claudeHookInputSchema>;

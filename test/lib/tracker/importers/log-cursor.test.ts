@@ -1,0 +1,62 @@
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLinesFrom, resumeCursor, saveCursor, type LogCursor } from '../../../../src/lib/tracker/importers/log-cursor.ts';
+
+const isNumber = (value: unknown): value is number => typeof value === 'number';
+
+async function readAll(path: string, cursor: LogCursor<number>, finished = false): Promise<{ texts: string[]; next: LogCursor<number> }> {
+  const texts: string[] = [];
+  let { offset, lines } = cursor;
+  for await (const line of readLinesFrom(path, cursor.offset, cursor.lines, finished)) {
+    texts.push(line.text);
+    offset = line.end;
+    lines = line.line;
+  }
+  return { texts, next: { ...cursor, offset, lines, carry: cursor.carry + texts.length } };
+}
+
+function setUp(content: string): { ledger: string; log: string } {
+  const folder = mkdtempSync(join(tmpdir(), 'tl-cursor-'));
+  const log = join(folder, 'session.jsonl');
+  writeFileSync(log, content);
+  return { ledger: join(folder, 'token_transactions.csv'), log };
+}
+
+describe('log cursors', () => {
+  it('resume after the last whole line; a torn last line waits for its newline', async () => {
+    const { ledger, log } = setUp('one\ntwo\nthr');
+    const first = await readAll(log, resumeCursor(ledger, 'test', log, 0, isNumber));
+    expect(first.texts).toEqual(['one', 'two']);
+    saveCursor(ledger, 'test', first.next);
+    appendFileSync(log, 'ee\nfour\n');
+    const resumed = resumeCursor(ledger, 'test', log, 0, isNumber);
+    expect(resumed).toMatchObject({ offset: 8, lines: 2, carry: 2 });
+    const second = await readAll(log, resumed);
+    expect(second.texts).toEqual(['three', 'four']);
+    expect(second.next.lines).toBe(4);
+  });
+
+  it('take an unterminated last line once the log is finished', async () => {
+    const { ledger, log } = setUp('one\nlast');
+    expect((await readAll(log, resumeCursor(ledger, 'test', log, 0, isNumber), true)).texts).toEqual(['one', 'last']);
+  });
+
+  it('start over when the log shrank or its bytes before the offset changed', async () => {
+    const { ledger, log } = setUp('one\ntwo\n');
+    saveCursor(ledger, 'test', (await readAll(log, resumeCursor(ledger, 'test', log, 0, isNumber))).next);
+    writeFileSync(log, 'onE\ntwo\nthree\n');
+    expect(resumeCursor(ledger, 'test', log, 0, isNumber)).toMatchObject({ offset: 0, lines: 0, carry: 0 });
+    writeFileSync(log, 'one\ntwo\n');
+    saveCursor(ledger, 'test', (await readAll(log, resumeCursor(ledger, 'test', log, 0, isNumber))).next);
+    writeFileSync(log, 'one\n');
+    expect(resumeCursor(ledger, 'test', log, 0, isNumber).offset).toBe(0);
+  });
+
+  it('start over when the saved carry is not what the reader expects', async () => {
+    const { ledger, log } = setUp('one\n');
+    saveCursor(ledger, 'test', { path: log, offset: 4, lines: 1, fingerprint: '', carry: 'not a number' });
+    expect(resumeCursor(ledger, 'test', log, 0, isNumber)).toMatchObject({ offset: 0, carry: 0 });
+  });
+});
