@@ -22,6 +22,7 @@ export const commands: CommandLoaders = {
   repair: () => import('./commands/repair.ts').then((module) => module.default as Command),
   migrate: () => import('./commands/migrate.ts').then((module) => module.default as Command),
   doctor: () => import('./commands/doctor.ts').then((module) => module.default as Command),
+  init: () => import('./commands/init.ts').then((module) => module.default as Command),
 };
 
 export function main(argv: readonly string[]): Promise<number> {
