@@ -2,7 +2,7 @@
  * What every command shares: the common flags, where the ledger is, and how
  * results and errors reach the terminal.
  */
-import { writeSync } from 'node:fs';
+import { realpathSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 // Specific modules, not the library's index: every command, `record` in a hook
 // included, loads this file, and the index would pull in every module.
@@ -35,6 +35,11 @@ export interface LedgerTarget {
  * workspace around `cwd` (a hook passes its agent's working folder, so rows
  * land in that project's ledger whatever folder the hook process runs in).
  */
+/** This process's node binary and bin, by real path: what hook commands run, whatever the IDE's PATH holds. */
+export function hookCommandBase(): { node: string; bin: string } {
+  return { node: process.execPath, bin: realpathSync(process.argv[1] ?? '') };
+}
+
 export function ledgerTarget(csvFlag: string | undefined, cwd?: string): LedgerTarget {
   const loaded = loadConfig({ cwd });
   return { loaded, path: csvFlag ? resolve(csvFlag) : loaded.ledgerPath };

@@ -1,4 +1,3 @@
-import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { loadConfig } from '../../lib/tracker/config.ts';
@@ -6,13 +5,8 @@ import { withLock } from '../../lib/tracker/ledger/lock.ts';
 import { makeLedgerFolder } from '../../lib/tracker/ledger/ledger.ts';
 import { hasIdIndex } from '../../lib/tracker/importers/import-state.ts';
 import { ensureIdIndex, importLockTarget } from '../../lib/tracker/importers/writer.ts';
-import { applyInstall, claudeSettingsPath, kiroHooksDir, planClaudeSettings, planKiroHooks, type HookCommandBase, type InstallChange } from '../../lib/tracker/hooks/install.ts';
-import { csvArg, EXIT, jsonArg, printJson } from '../_shared.ts';
-
-/** This process's node binary and bin, by real path: what the hook commands run, PATH or not. */
-function commandBase(): HookCommandBase {
-  return { node: process.execPath, bin: realpathSync(process.argv[1] ?? '') };
-}
+import { applyInstall, claudeSettingsPath, kiroHooksDir, planClaudeSettings, planKiroHooks, type InstallChange } from '../../lib/tracker/hooks/install.ts';
+import { csvArg, EXIT, hookCommandBase, jsonArg, printJson } from '../_shared.ts';
 
 export default defineCommand({
   meta: {
@@ -32,7 +26,7 @@ export default defineCommand({
   async run({ args }) {
     const workspace = resolve(args.dir ?? process.cwd());
     const both = !args.claude && !args.kiro;
-    const base = commandBase();
+    const base = hookCommandBase();
     const changes: InstallChange[] = [];
     if (args.claude || both) changes.push(planClaudeSettings(claudeSettingsPath(workspace, Boolean(args.user)), base));
     if (args.kiro || both) changes.push(...planKiroHooks(kiroHooksDir(workspace, Boolean(args.user)), base));

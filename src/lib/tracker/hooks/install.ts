@@ -43,7 +43,7 @@ export function hookCommand(base: HookCommandBase, ...args: string[]): string {
 }
 
 /** Whether a configured command is one of ours (any install, any path), so it is replaced rather than doubled. */
-function isTokenLedgerCommand(command: unknown, hookArgs: string): boolean {
+export function isTokenLedgerCommand(command: unknown, hookArgs: string): boolean {
   return typeof command === 'string' && /token-ledger/.test(command) && command.includes(hookArgs);
 }
 
@@ -104,6 +104,22 @@ export function planClaudeSettings(settingsPath: string, base: HookCommandBase):
     hooks[event] = groups;
   }
   return change('claude', settingsPath, `${JSON.stringify({ ...settings, hooks }, null, 2)}\n`);
+}
+
+/** The token-ledger commands a Claude Code settings file runs, by event; empty when the file is missing. */
+export function installedClaudeCommands(settingsPath: string): { event: string; command: string }[] {
+  const settings = readJsonObject(settingsPath);
+  if (!settings || !isObject(settings.hooks)) return [];
+  const found: { event: string; command: string }[] = [];
+  for (const [event, groups] of Object.entries(settings.hooks)) {
+    for (const group of asArray(groups)) {
+      if (!isObject(group)) continue;
+      for (const hook of asArray(group.hooks)) {
+        if (isObject(hook) && isTokenLedgerCommand(hook.command, 'hook claude')) found.push({ event, command: String(hook.command) });
+      }
+    }
+  }
+  return found;
 }
 
 export type KiroFormat = 'legacy' | 'v1';

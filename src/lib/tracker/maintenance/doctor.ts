@@ -2,7 +2,8 @@
  * `doctor`: one pass over everything that can stop a record from reaching the
  * ledger or leave it at risk: config, hook files, ledger header and tail,
  * permissions, disk space, the spool backlog, the lock, leftovers of killed
- * processes and backup age. Each finding says what to do about it.
+ * processes and backup age; and the Claude Code hooks, with one synthetic
+ * hook call run end to end into a temporary ledger. Each finding says what to do about it.
  */
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,6 +14,8 @@ import { inspectLedger } from '../ledger/ledger.ts';
 import { lockPathFor, lockState } from '../ledger/lock.ts';
 import { ledgerFiles } from '../ledger/parts.ts';
 import { listSpool } from '../ledger/spool.ts';
+import { claudeSettingsPath, hookCommand, installedClaudeCommands, type HookCommandBase } from '../hooks/install.ts';
+import { runSyntheticClaudeHook } from '../hooks/synthetic.ts';
 
 export type CheckStatus = 'ok' | 'info' | 'problem';
 
@@ -31,6 +34,10 @@ export interface DoctorOptions {
   /** Ledger path that wins over config (the CLI's --csv). */
   csvPath?: string;
   now?: Date;
+  /** How this tracker is started (node and bin), to try a hook call when none is set up yet. */
+  hookCommandBase?: HookCommandBase;
+  /** Run one synthetic Claude Code hook call end to end (a second or so). */
+  tryHook?: boolean;
 }
 
 function errorText(error: unknown): string {
@@ -48,6 +55,7 @@ export function runDoctor(options: DoctorOptions = {}): { ledgerPath: string; ch
   }
   const ledgerPath = options.csvPath ?? loaded?.ledgerPath ?? join(options.cwd ?? process.cwd(), '.kiro/token_transactions.csv');
   if (loaded) checks.push(...checkHookFiles(loaded.root));
+  if (loaded) checks.push(...checkClaudeHooks(loaded.root, options));
   checks.push(...checkLedger(ledgerPath));
   checks.push(checkDisk(ledgerPath));
   checks.push(...checkSpool(ledgerPath, options.env));
@@ -60,22 +68,72 @@ function checkHookFiles(root: string): DoctorCheck[] {
   const folder = join(root, HOOKS_DIR);
   if (!existsSync(folder)) return [{ check: 'hook files', status: 'info', detail: `no ${HOOKS_DIR} folder (Kiro hooks not set up here)` }];
   const checks: DoctorCheck[] = [];
-  const names = readdirSync(folder).filter((name) => name.endsWith('.kiro.hook'));
+  const names = readdirSync(folder).filter((name) => name.endsWith('.kiro.hook') || name.endsWith('.json'));
   for (const name of names) {
     const path = join(folder, name);
     try {
       const hook: unknown = JSON.parse(readFileSync(path, 'utf8'));
-      const complete = hook !== null && typeof hook === 'object' && 'when' in hook && 'then' in hook;
+      const isObject = hook !== null && typeof hook === 'object';
+      // Legacy files are one hook (when/then); Kiro's v1 files list hooks under a version.
+      const complete = name.endsWith('.json')
+        ? isObject && 'version' in hook && hook.version === 'v1' && 'hooks' in hook && Array.isArray(hook.hooks)
+        : isObject && 'when' in hook && 'then' in hook;
+      const shape = name.endsWith('.json') ? 'a v1 hooks file needs {"version": "v1", "hooks": [...]}' : 'a Kiro hook needs when: {type, patterns} and then: {type, command}';
       checks.push(
         complete
           ? { check: 'hook file', status: 'ok', detail: path }
-          : { check: 'hook file', status: 'problem', detail: `${path} has no "when" or no "then"`, hint: 'A Kiro hook needs when: {type, patterns} and then: {type, command}.' },
+          : { check: 'hook file', status: 'problem', detail: `${path} is not a complete Kiro hook file`, hint: `${shape[0]?.toUpperCase()}${shape.slice(1)}.` },
       );
     } catch (error) {
       checks.push({ check: 'hook file', status: 'problem', detail: `${path}: ${errorText(error)}`, hint: 'The file must be one JSON object.' });
     }
   }
-  if (names.length === 0) checks.push({ check: 'hook files', status: 'info', detail: `no *.kiro.hook files in ${folder}` });
+  if (names.length === 0) checks.push({ check: 'hook files', status: 'info', detail: `no *.kiro.hook or *.json hook files in ${folder}` });
+  return checks;
+}
+
+/** The first word of a command when it is an absolute path (the node binary or the bin init wrote). */
+function missingPaths(command: string): string[] {
+  const words = command.match(/'[^']*'|\S+/g) ?? [];
+  return words
+    .slice(0, 2)
+    .map((word) => word.replace(/^'|'$/g, ''))
+    .filter((word) => word.startsWith('/') && !existsSync(word));
+}
+
+function checkClaudeHooks(root: string, options: DoctorOptions): DoctorCheck[] {
+  const checks: DoctorCheck[] = [];
+  const commands: string[] = [];
+  for (const path of [claudeSettingsPath(root, false), claudeSettingsPath(root, true)]) {
+    let installed: { event: string; command: string }[];
+    try {
+      installed = installedClaudeCommands(path);
+    } catch (error) {
+      checks.push({ check: 'claude settings', status: 'problem', detail: errorText(error), hint: error instanceof TrackerError ? error.hint : undefined });
+      continue;
+    }
+    for (const { event, command } of installed) {
+      commands.push(command);
+      const missing = missingPaths(command);
+      if (missing.length > 0) {
+        checks.push({ check: 'claude hook', status: 'problem', detail: `${path} ${event}: ${missing.join(' and ')} does not exist`, hint: 'Run `token-ledger init --claude` again (the node or the tracker moved).' });
+      } else if (!command.startsWith('/') && !command.startsWith("'/")) {
+        checks.push({ check: 'claude hook', status: 'problem', detail: `${path} ${event}: \`${command}\` relies on PATH, which an IDE's hooks may not have`, hint: 'Run `token-ledger init --claude` to write the command with absolute paths.' });
+      } else {
+        checks.push({ check: 'claude hook', status: 'ok', detail: `${path} ${event}` });
+      }
+    }
+  }
+  if (commands.length === 0) checks.push({ check: 'claude hooks', status: 'info', detail: 'no token-ledger hook in .claude/settings.json or ~/.claude/settings.json (run `token-ledger init --claude`)' });
+  const command = commands[0] ?? (options.hookCommandBase ? hookCommand(options.hookCommandBase, 'hook', 'claude') : undefined);
+  if (options.tryHook && command !== undefined) {
+    const result = runSyntheticClaudeHook(command, options.env);
+    checks.push(
+      result.ok
+        ? { check: 'hook call', status: 'ok', detail: result.detail }
+        : { check: 'hook call', status: 'problem', detail: result.detail, hint: 'Run the command by hand with a payload on stdin to see why; `token-ledger init` rewrites it.' },
+    );
+  }
   return checks;
 }
 
