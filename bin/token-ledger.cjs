@@ -10,6 +10,8 @@ const { join } = require('node:path');
 
 enableCompileCache?.();
 const argv = process.argv.slice(2);
+// `pnpm -C <checkout> track …` runs in the checkout; work in the folder it was typed in, as the user means.
+if (process.env.npm_lifecycle_event === 'track' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 
 const BUILD_ROOT = join(__dirname, '..', 'build');
 
