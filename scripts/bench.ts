@@ -11,8 +11,10 @@
  *   concurrency  10 processes x 1,000 records: rows lost, torn, duplicated
  *   import   Claude Code and Codex import speed and peak RSS (scripts/bench-import.ts)
  *   site     astro build time, data step, usage page JS (scripts/bench-site.ts)
+ *   hooks    pnpm track record vs pnpm's start-up; the Stop hook init writes,
+ *            empty vs 100 MB ledger (scripts/bench-hooks.ts)
  *
- *   node scripts/bench.ts [--runs 50] [--only record,append,report,concurrency,import,site]
+ *   node scripts/bench.ts [--runs 50] [--only record,append,report,concurrency,import,site,hooks]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -26,7 +28,7 @@ import { appendRecords, percentile, validateRecord } from '../src/lib/tracker/in
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '50' },
-    only: { type: 'string', default: 'record,append,report,concurrency,import,site' },
+    only: { type: 'string', default: 'record,append,report,concurrency,import,site,hooks' },
   },
 });
 const runs = Number(values.runs);
@@ -177,6 +179,7 @@ try {
   if (only.has('concurrency')) await benchConcurrency();
   if (only.has('import')) benchScript('bench-import.ts');
   if (only.has('site')) benchScript('bench-site.ts');
+  if (only.has('hooks')) benchScript('bench-hooks.ts');
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
