@@ -64,7 +64,8 @@ describe('pnpm track', () => {
     // Old builds are cleared once nothing can run from them; the current one is always whole.
     const current = readFileSync(join(CHECKOUT, 'build', 'cli-current'), 'utf8').trim();
     expect(existsSync(join(CHECKOUT, 'build', current, 'main.mjs'))).toBe(true);
-  });
+    // 300 pnpm start-ups beside two loops: minutes on a loaded 2-core machine.
+  }, 300_000);
 });
 
 /** The Node 20 this kind of machine starts with, and its npm. */
@@ -99,5 +100,5 @@ describe('the packed package', () => {
     const record = await runProcess('sh', ['-c', 'token-ledger record --tokens 9 --elapsed 1 --prompt installed'], { cwd: project, env: { PATH: userPath } });
     expect(record.code).toBe(0);
     expect(readFileSync(join(project, '.kiro', 'token_transactions.csv'), 'utf8')).toMatch(/installed,9,/);
-  });
+  }, 180_000);
 });
