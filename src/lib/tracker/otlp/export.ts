@@ -104,8 +104,8 @@ export async function exportOtlp(ledgerPath: string, options: OtlpExportOptions)
         } catch (error) {
           throw new TrackerError(
             'EXPORT_FAILED',
-            `Could not send ${batch.length} row(s) to the OpenTelemetry collector at ${options.endpoint}: ${(error as Error).message}. ` +
-              `${cursorPath} records ${result.records} row(s) of this run as sent and nothing after them`,
+            `Could not send ${batch.length} row(s) to the OpenTelemetry collector at ${options.endpoint}: ${(error as Error).message}; ` +
+              (result.records === 0 ? `the cursor ${cursorPath} was not moved` : `the cursor ${cursorPath} records the ${result.records} row(s) this run sent before them, and nothing after`),
             {
               hint: 'Check that the collector runs and takes OTLP/HTTP protobuf at that base URL (port 4318 by default) and that --header carries the credentials it expects; running the same command again resends only what was not accepted.',
               cause: error,

@@ -172,7 +172,7 @@ describe('exportOtlp', () => {
     receiver.answer = (index) => (index < 2 ? 200 : 400);
     const failure = exportOtlp(csv, options({ batchSize: 3 }));
     await expect(failure).rejects.toMatchObject({ code: 'EXPORT_FAILED' });
-    await expect(failure).rejects.toThrow(/HTTP 400/);
+    await expect(failure).rejects.toThrow(/Could not send 3 row\(s\).*HTTP 400.*records the 3 row\(s\) this run sent before them/);
     expect(JSON.parse(cursorText())).toMatchObject({ sent: 3, recent_transaction_ids: ['tx-0', 'tx-1', 'tx-2'] });
 
     receiver.answer = () => 200;
