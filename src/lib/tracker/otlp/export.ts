@@ -9,7 +9,7 @@
 import * as z from 'zod/mini';
 import { TrackerError } from '../errors.ts';
 import { withLock } from '../ledger/lock.ts';
-import { readAllParts } from '../ledger/parts.ts';
+import { ledgerFiles, readAllParts } from '../ledger/parts.ts';
 import type { LedgerRecord } from '../schema.ts';
 import { advanceCursor, findResumePoint, otlpCursorPathFor, readCursor, writeCursor, type ResumePoint } from './cursor.ts';
 import type { OtlpPipeline } from './pipeline.ts';
@@ -86,6 +86,9 @@ export async function exportOtlp(ledgerPath: string, options: OtlpExportOptions)
   const cursorPath = options.cursorPath ?? otlpCursorPathFor(ledgerPath);
   const now = options.now ?? new Date();
   const batchSize = options.batchSize ?? DEFAULT_OTLP_BATCH_SIZE;
+  if (ledgerFiles(ledgerPath).length === 0) {
+    throw new TrackerError('INVALID_LEDGER', `No ledger at ${ledgerPath}`, { hint: 'Point --csv / TOKEN_LEDGER_CSV at the ledger to send.' });
+  }
   // One export at a time per cursor: two at once would both send the same rows.
   return withLock(cursorPath, options.lockTimeoutMs, async () => {
     let cursor = readCursor(cursorPath);

@@ -195,6 +195,12 @@ describe('exportOtlp', () => {
     await expect(exportOtlp(csv, options())).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/sent: -1 must not be negative/) });
   });
 
+  it('says so when there is no ledger, and leaves nothing beside it', async () => {
+    await expect(exportOtlp(csv, options())).rejects.toMatchObject({ code: 'INVALID_LEDGER', message: `No ledger at ${csv}` });
+    expect(existsSync(otlpCursorPathFor(csv))).toBe(false);
+    expect(existsSync(`${otlpCursorPathFor(csv)}.lock`)).toBe(false);
+  });
+
   it('writes no cursor for a ledger with nothing to send', async () => {
     await appendRecords(csv, [], lock);
     const result = await exportOtlp(csv, options());
