@@ -31,6 +31,36 @@ export function validRecord(overrides: Partial<LedgerRecord> = {}): LedgerRecord
   };
 }
 
+const SAMPLE_MODELS = ['claude-sonnet-4-5-20250929', 'gpt-5', 'gemini-2.5-pro', ''] as const;
+
+/**
+ * `count` valid records with varied models, token counts and cache use, ids
+ * `${prefix}-0`...; every fifth has no input/output split (as a v1 or
+ * estimated row), every seventh is an error with no tokens.
+ */
+export function mixedRecords(count: number, prefix = 'tx'): LedgerRecord[] {
+  return Array.from({ length: count }, (_, index) => {
+    const output = 50 + ((index * 37) % 400);
+    const cacheRead = (index * 211) % 900;
+    const cacheCreation = (index * 53) % 120;
+    const input = 100 + cacheRead + cacheCreation + ((index * 97) % 2000);
+    const base = validRecord({
+      transaction_id: `${prefix}-${index}`,
+      session_id: `s${index % 3}`,
+      workspace_folder: index % 2 === 0 ? 'alpha' : 'beta',
+      model: SAMPLE_MODELS[index % SAMPLE_MODELS.length] ?? '',
+      cost_usd: index % 4 === 3 ? null : Number((0.001 * (index + 1)).toFixed(6)),
+    });
+    if (index % 7 === 6) {
+      return { ...base, tokens_used: 0, error_occurred: true, error_message: 'rate limited', input_tokens: null, output_tokens: null, cache_creation_tokens: null, cache_read_tokens: null, cost_usd: null };
+    }
+    if (index % 5 === 4) {
+      return { ...base, tokens_used: input + output, input_tokens: null, output_tokens: null, cache_creation_tokens: null, cache_read_tokens: null, usage_source: 'estimated' };
+    }
+    return { ...base, tokens_used: input + output, input_tokens: input, output_tokens: output, cache_creation_tokens: cacheCreation, cache_read_tokens: cacheRead };
+  });
+}
+
 const idChars = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-'.split(''));
 const identifier = fc.string({ unit: idChars, minLength: 1, maxLength: 50 });
 const kebab = fc

@@ -11,7 +11,8 @@ export type TrackerErrorCode =
   | 'INVALID_INPUT'
   | 'LEDGER_UNWRITABLE'
   | 'LOCK_TIMEOUT'
-  | 'SPOOL_UNWRITABLE';
+  | 'SPOOL_UNWRITABLE'
+  | 'EXPORT_FAILED';
 
 export class TrackerError extends Error {
   readonly code: TrackerErrorCode;

@@ -92,3 +92,6 @@ export {
   type PriceTable,
   type TokenCounts,
 } from './pricing/pricing.ts';
+// OTLP export; the OpenTelemetry SDK itself loads only when a row is sent.
+export { DEFAULT_OTLP_BATCH_SIZE, DEFAULT_OTLP_TIMEOUT_MS, exportOtlp, otlpSignalUrls, type OtlpExportOptions, type OtlpExportResult } from './otlp/export.ts';
+export { otlpCursorPathFor } from './otlp/cursor.ts';

@@ -37,7 +37,7 @@ type Stage = NodeJS.ReadWriteStream;
  */
 export async function replaceFileAtomically(
   target: string,
-  chunks: AsyncIterable<string | Buffer>,
+  chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>,
   options: { stages?: Stage[]; shouldCommit?: () => boolean } = {},
 ): Promise<boolean> {
   const temp = tempPathFor(target);
