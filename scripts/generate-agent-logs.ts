@@ -3,7 +3,8 @@
  * with the awkward parts an importer must get right: one response streamed
  * over several lines whose output grows, torn lines, synthetic messages,
  * subagent transcripts, a resumed session that repeats earlier responses,
- * Codex's repeated token_count events. Each generator returns its own sums,
+ * Codex's repeated token_count events and forked sessions that replay their
+ * parent's. Each generator returns its own sums,
  * which the tests and the import benchmark compare against.
  *
  *   node scripts/generate-agent-logs.ts claude|codex DIR [--responses N] [--seed N]
@@ -50,10 +51,12 @@ export interface ExpectedUsage {
   cache_read_tokens: number;
   /** Responses by model id. */
   by_model: Record<string, number>;
+  /** Turns copied from a parent session into a fork's or subagent's log (Codex): read, never added again. */
+  replayed: number;
 }
 
 function emptyExpected(): ExpectedUsage {
-  return { files: 0, lines: 0, bad_lines: 0, responses: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, by_model: {} };
+  return { files: 0, lines: 0, bad_lines: 0, responses: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, by_model: {}, replayed: 0 };
 }
 
 export interface GenerateOptions {
@@ -216,52 +219,122 @@ interface CodexTotals {
   total_tokens: number;
 }
 
-/** A Codex home folder: `<dir>/sessions/YYYY/MM/DD/rollout-<time>-<uuid>.jsonl`. */
+/** A Codex session being written: its file, running total and clock. */
+interface CodexSession {
+  id: string;
+  cwd: string;
+  model: string;
+  file: LogFile;
+  total: CodexTotals;
+  time: number;
+}
+
+function codexRolloutPath(dir: string, id: string, start: number): string {
+  const iso = new Date(start).toISOString();
+  const folder = join(dir, 'sessions', iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10));
+  mkdirSync(folder, { recursive: true });
+  return join(folder, `rollout-${iso.slice(0, 19).replaceAll(':', '-')}-${id}.jsonl`);
+}
+
+/** Model turns as Codex logs them: turn_context, the prompt, then token_count with the running and the turn's totals. */
+function codexTurns(dice: Dice, session: CodexSession, turns: number, expected: ExpectedUsage): void {
+  const { file, total, cwd, model } = session;
+  for (let turn = 0; turn < turns; turn += 1) {
+    session.time += dice.int(2, 120) * 1000;
+    file.add({ timestamp: new Date(session.time).toISOString(), type: 'turn_context', payload: { cwd, model, approval_policy: 'on-request', sandbox_policy: { mode: 'workspace-write' } } });
+    file.add({ timestamp: new Date(session.time).toISOString(), type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: `Turn ${turn}` }] } });
+    session.time += dice.int(1, 90) * 1000;
+    const input = dice.int(2_000, 120_000);
+    const cached = dice.int(0, input);
+    const reasoning = dice.int(0, 800);
+    // Codex's output_tokens includes the reasoning tokens (reasoning_output_tokens is a part of it).
+    const output = reasoning + dice.int(10, 2_000);
+    const last: CodexTotals = { input_tokens: input, cached_input_tokens: cached, output_tokens: output, reasoning_output_tokens: reasoning, total_tokens: input + output };
+    for (const key of Object.keys(total) as (keyof CodexTotals)[]) total[key] += last[key];
+    const event = { timestamp: new Date(session.time).toISOString(), type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: { ...total }, last_token_usage: last, model_context_window: 272_000 } } };
+    file.add(event);
+    // Codex sends the same counts again with a rate-limit update; that is not a new turn.
+    for (let again = dice.int(0, 3) - 1; again > 0; again -= 1) file.add({ ...event, timestamp: new Date(session.time + again * 50).toISOString() });
+    if (dice.chance(0.03)) file.torn(event);
+    expected.responses += 1;
+    expected.input_tokens += input;
+    expected.output_tokens += output;
+    expected.cache_read_tokens += cached;
+    expected.by_model[model] = (expected.by_model[model] ?? 0) + 1;
+  }
+}
+
+/**
+ * A session continued from another: its own session_meta, then a copy of the
+ * parent's lines up to the fork point (as `codex fork` writes it, with the
+ * parent's session_meta; a spawned subagent's copy has token counts only and
+ * keeps their times), then turns of its own whose running total starts
+ * where the parent's stood. Only those own turns are new usage.
+ */
+function codexContinuation(dice: Dice, dir: string, parent: CodexSession, kind: 'fork' | 'subagent', start: number, expected: ExpectedUsage): CodexSession {
+  const id = dice.uuid();
+  const file = new LogFile(expected);
+  const stamp = new Date(start).toISOString();
+  const link = kind === 'fork' ? { forked_from_id: parent.id, source: 'cli' } : { source: { subagent: { thread_spawn: { parent_thread_id: parent.id, depth: 1 } } } };
+  file.add({ timestamp: stamp, type: 'session_meta', payload: { id, timestamp: stamp, cwd: parent.cwd, originator: 'codex_cli_rs', cli_version: '0.63.0', model_provider: 'openai', ...link } });
+  const copied = parent.file.entries.slice(0, dice.int(Math.ceil(parent.file.entries.length / 2), parent.file.entries.length));
+  const total: CodexTotals = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0, total_tokens: 0 };
+  for (const text of copied) {
+    let line: { type?: string; payload?: { type?: string; info?: { total_token_usage?: CodexTotals } | null } };
+    try {
+      line = JSON.parse(text) as typeof line;
+    } catch {
+      continue;
+    }
+    const isTokenCount = line.type === 'event_msg' && line.payload?.type === 'token_count';
+    if (kind === 'subagent' && !isTokenCount && line.type !== 'turn_context') continue;
+    file.add(kind === 'fork' ? { ...line, timestamp: stamp } : line);
+    const copiedTotal = isTokenCount ? line.payload?.info?.total_token_usage : undefined;
+    if (copiedTotal && copiedTotal.total_tokens !== total.total_tokens) {
+      expected.replayed += 1;
+      Object.assign(total, copiedTotal);
+    }
+  }
+  const child: CodexSession = { id, cwd: parent.cwd, model: dice.pick(CODEX_MODELS), file, total, time: start };
+  codexTurns(dice, child, dice.int(2, 6), expected);
+  file.write(codexRolloutPath(dir, id, start));
+  return child;
+}
+
+/**
+ * A Codex home folder: `<dir>/sessions/YYYY/MM/DD/rollout-<time>-<uuid>.jsonl`,
+ * plus a fork, a fork of that fork and a spawned subagent, each replaying
+ * its parent's history before turns of its own.
+ */
 export function generateCodexLogs(dir: string, options: GenerateOptions): ExpectedUsage {
   const dice = new Dice(options.seed ?? 2);
   const expected = emptyExpected();
+  const sessions: CodexSession[] = [];
   let time = START;
   let written = 0;
   while (written < options.responses) {
     time += dice.int(5, 90) * 60_000;
-    const start = new Date(time);
-    const iso = start.toISOString();
-    const folder = join(dir, 'sessions', iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10));
-    mkdirSync(folder, { recursive: true });
-    const sessionId = dice.uuid();
-    const cwd = `/home/dev/service-${dice.int(1, 3)}`;
-    const file = new LogFile(expected);
-    const stamp = () => new Date(time).toISOString();
-    file.add({ timestamp: stamp(), type: 'session_meta', payload: { id: sessionId, timestamp: stamp(), cwd, originator: 'codex_cli_rs', cli_version: '0.63.0', source: 'cli', model_provider: 'openai' } });
+    const id = dice.uuid();
+    const stamp = new Date(time).toISOString();
+    const session: CodexSession = { id, cwd: `/home/dev/service-${dice.int(1, 3)}`, model: dice.pick(CODEX_MODELS), file: new LogFile(expected), total: { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0, total_tokens: 0 }, time };
+    session.file.add({ timestamp: stamp, type: 'session_meta', payload: { id, timestamp: stamp, cwd: session.cwd, originator: 'codex_cli_rs', cli_version: '0.63.0', source: 'cli', model_provider: 'openai' } });
     // Before the first model call Codex reports rate limits only, with no usage info.
-    file.add({ timestamp: stamp(), type: 'event_msg', payload: { type: 'token_count', info: null, rate_limits: { primary: { used_percent: 1 } } } });
-    const total: CodexTotals = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0, total_tokens: 0 };
-    const model = dice.pick(CODEX_MODELS);
-    for (let turn = 0, turns = Math.min(dice.int(3, 30), options.responses - written); turn < turns; turn += 1) {
-      time += dice.int(2, 120) * 1000;
-      file.add({ timestamp: stamp(), type: 'turn_context', payload: { cwd, model, approval_policy: 'on-request', sandbox_policy: { mode: 'workspace-write' } } });
-      file.add({ timestamp: stamp(), type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: `Turn ${turn}` }] } });
-      time += dice.int(1, 90) * 1000;
-      const input = dice.int(2_000, 120_000);
-      const cached = dice.int(0, input);
-      const reasoning = dice.int(0, 800);
-      const output = reasoning + dice.int(10, 2_000);
-      const last: CodexTotals = { input_tokens: input, cached_input_tokens: cached, output_tokens: output, reasoning_output_tokens: reasoning, total_tokens: input + output };
-      for (const key of Object.keys(total) as (keyof CodexTotals)[]) total[key] += last[key];
-      const event = { timestamp: stamp(), type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: { ...total }, last_token_usage: last, model_context_window: 272_000 } } };
-      file.add(event);
-      // Codex sends the same counts again with a rate-limit update; that is not a new turn.
-      if (dice.chance(0.3)) file.add({ ...event, timestamp: new Date(time + 50).toISOString() });
-      if (dice.chance(0.03)) file.torn(event);
-      expected.responses += 1;
-      expected.input_tokens += input;
-      expected.output_tokens += output;
-      expected.cache_read_tokens += cached;
-      expected.by_model[model] = (expected.by_model[model] ?? 0) + 1;
-      written += 1;
-    }
-    file.write(join(folder, `rollout-${iso.slice(0, 19).replaceAll(':', '-')}-${sessionId}.jsonl`));
+    session.file.add({ timestamp: stamp, type: 'event_msg', payload: { type: 'token_count', info: null, rate_limits: { primary: { used_percent: 1 } } } });
+    const turns = Math.min(dice.int(3, 30), options.responses - written);
+    codexTurns(dice, session, turns, expected);
+    written += turns;
+    session.file.write(codexRolloutPath(dir, id, time));
+    sessions.push(session);
+    time = session.time;
   }
+  const [first, second] = sessions;
+  if (first) {
+    time += 3_600_000;
+    const fork = codexContinuation(dice, dir, first, 'fork', time, expected);
+    const forkOfFork = codexContinuation(dice, dir, fork, 'fork', fork.time + 60_000, expected);
+    time = forkOfFork.time;
+  }
+  if (second) codexContinuation(dice, dir, second, 'subagent', time + 60_000, expected);
   return expected;
 }
 

@@ -48,13 +48,74 @@ describe('Codex rollout parsing', () => {
   });
 });
 
+function rollout(folder: string, id: string, lines: readonly unknown[]): string {
+  const path = join(folder, `rollout-2026-05-01T10-00-00-${id}.jsonl`);
+  writeFileSync(path, `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
+  return path;
+}
+
+describe('Codex forks and spawned subagents', () => {
+  const PARENT = '019add38-0000-7000-8000-000000000001';
+  const FORK = '019add38-0000-7000-8000-000000000002';
+  const SPAWNED = '019add38-0000-7000-8000-000000000003';
+  const parentLines = [
+    { timestamp: '2026-05-01T10:00:00.000Z', type: 'session_meta', payload: { id: PARENT, cwd: '/home/dev/api' } },
+    { timestamp: '2026-05-01T10:00:01.000Z', type: 'turn_context', payload: { model: 'gpt-5-codex' } },
+    tokenCount('2026-05-01T10:00:05.000Z', usage(1000, 400, 50), usage(1000, 400, 50)),
+    tokenCount('2026-05-01T10:00:09.000Z', usage(2500, 1000, 80), usage(1500, 600, 30)),
+  ];
+  // `codex fork` copies the parent's lines, its session_meta included, under the fork's own session_meta.
+  const forkLines = [
+    { timestamp: '2026-05-01T11:00:00.000Z', type: 'session_meta', payload: { id: FORK, forked_from_id: PARENT, cwd: '/home/dev/api' } },
+    ...parentLines.map((line) => ({ ...line, timestamp: '2026-05-01T11:00:00.000Z' })),
+    tokenCount('2026-05-01T11:00:30.000Z', usage(4500, 2000, 120), usage(2000, 1000, 40)),
+  ];
+  // A spawned subagent names its parent in source and copies the token counts only.
+  const spawnedLines = [
+    { timestamp: '2026-05-01T12:00:00.000Z', type: 'session_meta', payload: { id: SPAWNED, cwd: '/home/dev/api', source: { subagent: { thread_spawn: { parent_thread_id: PARENT, depth: 1 } } } } },
+    parentLines[2],
+    tokenCount('2026-05-01T12:00:20.000Z', usage(1700, 400, 60), usage(700, 0, 10)),
+  ];
+
+  async function read(files: string[]): Promise<{ records: RecordInput[]; stats: ReturnType<typeof emptyReadStats> }> {
+    const stats = emptyReadStats();
+    const records: RecordInput[] = [];
+    for await (const record of codexRecords(files, stats)) records.push(record);
+    return { records, stats };
+  }
+
+  it('adds the parent\'s turns once and each child\'s own turns under the child\'s session', async () => {
+    const { root } = importWorkspace();
+    const files = [rollout(root, PARENT, parentLines), rollout(root, FORK, forkLines), rollout(root, SPAWNED, spawnedLines)];
+    const { records, stats } = await read(files);
+    expect(records.map((record) => [record.session_id, record.input_tokens, record.output_tokens])).toEqual([
+      [PARENT, 1000, 50],
+      [PARENT, 1500, 30],
+      [FORK, 2000, 40],
+      [SPAWNED, 700, 10],
+    ]);
+    expect(stats.skipped).toEqual({ replayed: 3 });
+    // Read in the other order, the copies are what is skipped: the same turns, the same ids.
+    const reversed = await read([...files].reverse());
+    expect(reversed.records.map((record) => record.transaction_id).sort()).toEqual(records.map((record) => record.transaction_id).sort());
+  });
+
+  it('keeps a fork\'s copied turns when the parent\'s own log is gone: that usage happened once', async () => {
+    const { root } = importWorkspace();
+    const { records } = await read([rollout(root, FORK, forkLines)]);
+    expect(records.map((record) => record.input_tokens)).toEqual([1000, 1500, 2000]);
+  });
+});
+
 describe('importing generated Codex history', () => {
   it('adds exactly the generated turns and sums, once', async () => {
     const { root, target } = importWorkspace();
     const expected = generateCodexLogs(join(root, 'codex'), { responses: 300, seed: 11 });
     const files = await codexRollouts(join(root, 'codex'));
     const first = await importRecords(newImportSummary('codex', target.ledgerPath), (stats) => codexRecords(files, stats), target);
+    expect(expected.replayed).toBeGreaterThan(0);
     expect(first).toMatchObject({ files: expected.files, lines: expected.lines, bad_lines: expected.bad_lines, responses: expected.responses, added: expected.responses });
+    expect(first.skipped.replayed).toBe(expected.replayed);
     const records = await ledgerRecords(target.ledgerPath);
     expect(sums(records)).toEqual({
       input_tokens: expected.input_tokens,
