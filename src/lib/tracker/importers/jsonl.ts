@@ -6,6 +6,7 @@
  * logged times are brought into the ledger's forms.
  */
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
 export type JsonLine = { line: number; ok: true; value: unknown } | { line: number; ok: false };
@@ -38,6 +39,22 @@ export async function* readJsonLines(path: string): AsyncGenerator<JsonLine> {
 export async function firstJsonLine(path: string): Promise<unknown> {
   for await (const entry of readJsonLines(path)) return entry.ok ? entry.value : undefined;
   return undefined;
+}
+
+/**
+ * A log file that holds one JSON document (small enough to read whole; a
+ * Gemini CLI session, an OpenCode message), counted as one line; undefined
+ * when it is not JSON (a file caught mid-write), which counts as a bad line.
+ */
+export async function readJsonDocument(path: string, stats: ReadStats): Promise<{ value: unknown } | undefined> {
+  const text = await readFile(path, 'utf8');
+  stats.lines += 1;
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    stats.bad_lines += 1;
+    return undefined;
+  }
 }
 
 /** Seconds between two logged timestamps, kept inside the ledger's elapsed_time range. */

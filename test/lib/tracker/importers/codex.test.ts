@@ -5,9 +5,8 @@ import { generateCodexLogs } from '../../../../scripts/generate-agent-logs.ts';
 import { codexRecords } from '../../../../src/lib/tracker/importers/codex/parser.ts';
 import { codexRollouts } from '../../../../src/lib/tracker/importers/codex/paths.ts';
 import { emptyReadStats } from '../../../../src/lib/tracker/importers/jsonl.ts';
-import { importRecords, newImportSummary } from '../../../../src/lib/tracker/importers/writer.ts';
 import type { RecordInput } from '../../../../src/lib/tracker/record/record.ts';
-import { importWorkspace, ledgerRecords, sums } from './helpers.ts';
+import { expectedSums, importRun, importWorkspace, ledgerRecords, sums } from './helpers.ts';
 
 const SESSION = '019add38-07f3-7e93-ae71-3e0095eb0315';
 
@@ -111,20 +110,15 @@ describe('importing generated Codex history', () => {
   it('adds exactly the generated turns and sums, once', async () => {
     const { root, target } = importWorkspace();
     const expected = generateCodexLogs(join(root, 'codex'), { responses: 300, seed: 11 });
-    const files = await codexRollouts(join(root, 'codex'));
-    const first = await importRecords(newImportSummary('codex', target.ledgerPath), (stats) => codexRecords(files, stats), target);
+    const run = importRun('codex', codexRecords, await codexRollouts(join(root, 'codex')), target);
+    const first = await run();
     expect(expected.replayed).toBeGreaterThan(0);
     expect(first).toMatchObject({ files: expected.files, lines: expected.lines, bad_lines: expected.bad_lines, responses: expected.responses, added: expected.responses });
     expect(first.skipped.replayed).toBe(expected.replayed);
     const records = await ledgerRecords(target.ledgerPath);
-    expect(sums(records)).toEqual({
-      input_tokens: expected.input_tokens,
-      output_tokens: expected.output_tokens,
-      cache_creation_tokens: 0,
-      cache_read_tokens: expected.cache_read_tokens,
-    });
+    expect(sums(records)).toEqual(expectedSums(expected));
     expect(records.every((record) => record.cost_usd !== null)).toBe(true);
-    const second = await importRecords(newImportSummary('codex', target.ledgerPath), (stats) => codexRecords(files, stats), target);
+    const second = await run();
     expect(second).toMatchObject({ added: 0, duplicates: expected.responses });
   });
 });
