@@ -1,5 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateCodexLogs } from '../../../../scripts/generate-agent-logs.ts';
 import { codexRecords } from '../../../../src/lib/tracker/importers/codex/parser.ts';
@@ -103,6 +105,54 @@ describe('Codex forks and spawned subagents', () => {
     const { root } = importWorkspace();
     const { records } = await read([rollout(root, FORK, forkLines)]);
     expect(records.map((record) => record.input_tokens)).toEqual([1000, 1500, 2000]);
+  });
+});
+
+describe('Codex turn counting, for any re-emits and fork point', () => {
+  const turnArbitrary = fc.record({ input: fc.integer({ min: 1, max: 100_000 }), cached: fc.integer({ min: 0, max: 100 }), output: fc.integer({ min: 1, max: 5_000 }), reemits: fc.integer({ min: 0, max: 3 }) });
+
+  it('adds every turn once: the parent\'s, and the child\'s own after the copied prefix, in either reading order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(turnArbitrary, { minLength: 1, maxLength: 10 }),
+        fc.array(turnArbitrary, { maxLength: 5 }),
+        fc.nat(),
+        fc.boolean(),
+        fc.boolean(),
+        async (parentTurns, childTurns, forkSeed, isFork, childFirst) => {
+          const folder = mkdtempSync(join(tmpdir(), 'tl-codex-prop-'));
+          const parentId = '019add38-1111-7000-8000-000000000001';
+          const childId = '019add38-1111-7000-8000-000000000002';
+          const total = usage(0, 0, 0);
+          const events = (turns: typeof parentTurns, second: number) =>
+            turns.flatMap((turn, index) => {
+              const last = usage(turn.input, Math.floor((turn.input * turn.cached) / 100), turn.output);
+              for (const field of ['input_tokens', 'cached_input_tokens', 'output_tokens', 'total_tokens'] as const) total[field] += last[field];
+              const event = tokenCount(`2026-05-01T10:${String(second + index).padStart(2, '0')}:00.000Z`, { ...total }, last);
+              return Array.from({ length: 1 + turn.reemits }, () => event);
+            });
+          const parentLines = [{ timestamp: '2026-05-01T10:00:00.000Z', type: 'session_meta', payload: { id: parentId } }, ...events(parentTurns, 1)];
+          const copied = parentLines.slice(0, 1 + (forkSeed % parentLines.length));
+          const lastCopied = copied.findLast((line) => line.type === 'event_msg');
+          Object.assign(total, lastCopied?.payload.info?.total_token_usage ?? usage(0, 0, 0));
+          const link = isFork ? { forked_from_id: parentId } : { source: { subagent: { thread_spawn: { parent_thread_id: parentId } } } };
+          const childLines = [
+            { timestamp: '2026-05-01T11:00:00.000Z', type: 'session_meta', payload: { id: childId, ...link } },
+            ...(isFork ? copied : copied.slice(1)),
+            ...events(childTurns, 30),
+          ];
+          const files = [rollout(folder, parentId, parentLines), rollout(folder, childId, childLines)];
+          const stats = emptyReadStats();
+          const records: RecordInput[] = [];
+          for await (const record of codexRecords(childFirst ? files.reverse() : files, stats)) records.push(record);
+          const turns = [...parentTurns, ...childTurns];
+          expect(records).toHaveLength(turns.length);
+          expect(records.reduce((sum, record) => sum + Number(record.input_tokens), 0)).toBe(turns.reduce((sum, turn) => sum + turn.input, 0));
+          expect(records.reduce((sum, record) => sum + Number(record.output_tokens), 0)).toBe(turns.reduce((sum, turn) => sum + turn.output, 0));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 

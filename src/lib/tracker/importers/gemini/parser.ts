@@ -27,9 +27,10 @@ interface Conversation {
   replies: Map<string, GeminiReply>;
 }
 
-function addMessage(conversation: Conversation, value: unknown): void {
+/** Adds a message record to the conversation; false when the value is not a message. */
+function addMessage(conversation: Conversation, value: unknown): boolean {
   const message = geminiMessageSchema.safeParse(value);
-  if (!message.success) return;
+  if (!message.success) return false;
   const { id } = message.data;
   if (!conversation.known.has(id)) {
     conversation.known.add(id);
@@ -37,6 +38,7 @@ function addMessage(conversation: Conversation, value: unknown): void {
   }
   const reply = geminiReplySchema.safeParse(value);
   if (reply.success && reply.data.tokens) conversation.replies.set(id, reply.data);
+  return true;
 }
 
 function addMessages(conversation: Conversation, messages: readonly unknown[] | undefined): void {
@@ -66,10 +68,7 @@ async function readRecording(path: string, stats: ReadStats, conversation: Conve
       addMessages(conversation, update.data.$set.messages);
       continue;
     }
-    if (geminiMessageSchema.safeParse(entry.value).success) {
-      addMessage(conversation, entry.value);
-      continue;
-    }
+    if (addMessage(conversation, entry.value)) continue;
     const metadata = geminiSessionSchema.safeParse(entry.value);
     if (metadata.success) {
       conversation.sessionId ??= metadata.data.sessionId;

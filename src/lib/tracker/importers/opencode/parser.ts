@@ -27,14 +27,15 @@ function outputTokens(tokens: OpenCodeAssistant['tokens']): number {
 
 function toRecord(message: OpenCodeAssistant, completed: number): RecordInput | undefined {
   const { tokens, time } = message;
-  if (!Number.isFinite(time.created) || !Number.isFinite(completed)) return undefined;
+  const completedAt = new Date(completed);
+  if (!Number.isFinite(time.created) || Number.isNaN(completedAt.getTime())) return undefined;
   // The ledger counts all input: OpenCode's `input` leaves both cache parts out.
   const input = tokens.input + tokens.cache.read + tokens.cache.write;
   const output = outputTokens(tokens);
   const sessionId = ledgerSessionId(message.sessionID);
   const seconds = (completed - time.created) / 1000;
   return {
-    timestamp: new Date(completed).toISOString(),
+    timestamp: completedAt.toISOString(),
     prompt_text: '',
     tokens_used: input + output,
     elapsed_time: Math.min(LIMITS.maxElapsedSeconds, Math.max(LIMITS.minElapsedSeconds, seconds)),
