@@ -133,8 +133,9 @@ describe('Codex turn counting, for any re-emits and fork point', () => {
             });
           const parentLines = [{ timestamp: '2026-05-01T10:00:00.000Z', type: 'session_meta', payload: { id: parentId } }, ...events(parentTurns, 1)];
           const copied = parentLines.slice(0, 1 + (forkSeed % parentLines.length));
-          const lastCopied = copied.findLast((line) => line.type === 'event_msg');
-          Object.assign(total, lastCopied?.payload.info?.total_token_usage ?? usage(0, 0, 0));
+          // The child's own totals go on from the last copied one, as Codex seeds them.
+          const lastCopied = copied.flatMap((line) => ('info' in line.payload ? [line.payload.info.total_token_usage] : [])).at(-1);
+          Object.assign(total, lastCopied ?? usage(0, 0, 0));
           const link = isFork ? { forked_from_id: parentId } : { source: { subagent: { thread_spawn: { parent_thread_id: parentId } } } };
           const childLines = [
             { timestamp: '2026-05-01T11:00:00.000Z', type: 'session_meta', payload: { id: childId, ...link } },
