@@ -267,17 +267,22 @@ function codexTurns(dice: Dice, session: CodexSession, turns: number, expected: 
 /**
  * A session continued from another: its own session_meta, then a copy of the
  * parent's lines up to the fork point (as `codex fork` writes it, with the
- * parent's session_meta; a spawned subagent's copy has token counts only and
- * keeps their times), then turns of its own whose running total starts
- * where the parent's stood. Only those own turns are new usage.
+ * parent's session_meta; a fork of the last turns copies from a turn of the
+ * parent's on; a spawned subagent's copy has token counts only and keeps
+ * their times), then turns of its own whose running total starts where the
+ * parent's stood. Only those own turns are new usage.
  */
-function codexContinuation(dice: Dice, dir: string, parent: CodexSession, kind: 'fork' | 'subagent', start: number, expected: ExpectedUsage): CodexSession {
+function codexContinuation(dice: Dice, dir: string, parent: CodexSession, kind: 'fork' | 'last-turns' | 'subagent', start: number, expected: ExpectedUsage): CodexSession {
   const id = dice.uuid();
   const file = new LogFile(expected);
   const stamp = new Date(start).toISOString();
-  const link = kind === 'fork' ? { forked_from_id: parent.id, source: 'cli' } : { source: { subagent: { thread_spawn: { parent_thread_id: parent.id, depth: 1 } } } };
+  const link = kind === 'subagent' ? { source: { subagent: { thread_spawn: { parent_thread_id: parent.id, depth: 1 } } } } : { forked_from_id: parent.id, source: 'cli' };
   file.add({ timestamp: stamp, type: 'session_meta', payload: { id, timestamp: stamp, cwd: parent.cwd, originator: 'codex_cli_rs', cli_version: '0.63.0', model_provider: 'openai', ...link } });
-  const copied = parent.file.entries.slice(0, dice.int(Math.ceil(parent.file.entries.length / 2), parent.file.entries.length));
+  const entries = parent.file.entries;
+  const end = dice.int(Math.ceil(entries.length / 2), entries.length);
+  // A fork of the last turns only starts at a turn of the parent's, not at its beginning.
+  const turnStarts = entries.flatMap((text, index) => (index < end && text.includes('"type":"turn_context"') ? [index] : []));
+  const copied = entries.slice(kind === 'last-turns' ? (turnStarts.at(-2) ?? 0) : 0, end);
   const total: CodexTotals = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0, total_tokens: 0 };
   for (const text of copied) {
     let line: { type?: string; payload?: { type?: string; info?: { total_token_usage?: CodexTotals } | null } };
@@ -288,7 +293,7 @@ function codexContinuation(dice: Dice, dir: string, parent: CodexSession, kind: 
     }
     const isTokenCount = line.type === 'event_msg' && line.payload?.type === 'token_count';
     if (kind === 'subagent' && !isTokenCount && line.type !== 'turn_context') continue;
-    file.add(kind === 'fork' ? { ...line, timestamp: stamp } : line);
+    file.add(kind === 'subagent' ? line : { ...line, timestamp: stamp });
     const copiedTotal = isTokenCount ? line.payload?.info?.total_token_usage : undefined;
     if (copiedTotal && copiedTotal.total_tokens !== total.total_tokens) {
       expected.replayed += 1;
@@ -303,8 +308,9 @@ function codexContinuation(dice: Dice, dir: string, parent: CodexSession, kind: 
 
 /**
  * A Codex home folder: `<dir>/sessions/YYYY/MM/DD/rollout-<time>-<uuid>.jsonl`,
- * plus a fork, a fork of that fork and a spawned subagent, each replaying
- * its parent's history before turns of its own.
+ * plus a fork, a fork of that fork, a spawned subagent and a fork of the
+ * last turns only, each replaying (part of) its parent's history before
+ * turns of its own.
  */
 export function generateCodexLogs(dir: string, options: GenerateOptions): ExpectedUsage {
   const dice = new Dice(options.seed ?? 2);
@@ -334,7 +340,9 @@ export function generateCodexLogs(dir: string, options: GenerateOptions): Expect
     const forkOfFork = codexContinuation(dice, dir, fork, 'fork', fork.time + 60_000, expected);
     time = forkOfFork.time;
   }
-  if (second) codexContinuation(dice, dir, second, 'subagent', time + 60_000, expected);
+  if (second) time = codexContinuation(dice, dir, second, 'subagent', time + 60_000, expected).time;
+  const third = sessions[2];
+  if (third) codexContinuation(dice, dir, third, 'last-turns', time + 60_000, expected);
   return expected;
 }
 

@@ -108,18 +108,19 @@ describe('Codex forks and spawned subagents', () => {
   });
 });
 
-describe('Codex turn counting, for any re-emits and fork point', () => {
+describe('Codex turn counting, for any re-emits, fork point and copied part', () => {
   const turnArbitrary = fc.record({ input: fc.integer({ min: 1, max: 100_000 }), cached: fc.integer({ min: 0, max: 100 }), output: fc.integer({ min: 1, max: 5_000 }), reemits: fc.integer({ min: 0, max: 3 }) });
 
-  it('adds every turn once: the parent\'s, and the child\'s own after the copied prefix, in either reading order', async () => {
+  it('adds every turn once: the parent\'s, and the child\'s own after the copied history, in either reading order', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(turnArbitrary, { minLength: 1, maxLength: 10 }),
         fc.array(turnArbitrary, { maxLength: 5 }),
         fc.nat(),
+        fc.nat(),
         fc.boolean(),
         fc.boolean(),
-        async (parentTurns, childTurns, forkSeed, isFork, childFirst) => {
+        async (parentTurns, childTurns, forkSeed, suffixSeed, isFork, childFirst) => {
           const folder = mkdtempSync(join(tmpdir(), 'tl-codex-prop-'));
           const parentId = '019add38-1111-7000-8000-000000000001';
           const childId = '019add38-1111-7000-8000-000000000002';
@@ -132,7 +133,9 @@ describe('Codex turn counting, for any re-emits and fork point', () => {
               return Array.from({ length: 1 + turn.reemits }, () => event);
             });
           const parentLines = [{ timestamp: '2026-05-01T10:00:00.000Z', type: 'session_meta', payload: { id: parentId } }, ...events(parentTurns, 1)];
-          const copied = parentLines.slice(0, 1 + (forkSeed % parentLines.length));
+          // The copy is the parent's history up to the fork point, or only its last turns before it.
+          const end = 1 + (forkSeed % parentLines.length);
+          const copied = [parentLines[0], ...parentLines.slice(1 + (suffixSeed % end), end)];
           // The child's own totals go on from the last copied one, as Codex seeds them.
           const lastCopied = copied.flatMap((line) => ('info' in line.payload ? [line.payload.info.total_token_usage] : [])).at(-1);
           Object.assign(total, lastCopied ?? usage(0, 0, 0));

@@ -5,8 +5,8 @@
  * is the growth of that total. Codex re-emits the event with an unchanged
  * total (rate-limit refreshes), which is no new turn. A fork (`codex fork`,
  * `forked_from_id`) or a spawned subagent (`source.subagent.thread_spawn`)
- * starts its rollout with a copy of its parent's lines, token counts
- * included; so a turn is keyed by the conversation it belongs to (the root
+ * starts its rollout with a copy of its parent's lines (all of them or its
+ * last turns), token counts included; so a turn is keyed by the conversation it belongs to (the root
  * of its fork chain) and the running total it reached. A copied turn has
  * the key of the original and is added once, whichever file is read first.
  */
@@ -38,15 +38,18 @@ function sameUsage(a: CodexTokenUsage | null, b: CodexTokenUsage): boolean {
 }
 
 /**
- * The turn's counts: the growth of the running total. A total lower than the
- * one before means the count restarted; then the turn's own
- * last_token_usage, else the new total. Logs without totals give last_token_usage only.
+ * The turn's counts: the growth of the running total since the file's
+ * previous event. The file's first event is its own last_token_usage: a
+ * fork that copies only its parent's last turns starts with a total that
+ * holds history this file does not have. A total lower than the one before
+ * means the count restarted: last_token_usage again. Without last_token_usage
+ * the total itself; logs without totals give last_token_usage only.
  */
 function turnUsage(total: CodexTokenUsage | null, last: CodexTokenUsage | null | undefined, previousTotal: CodexTokenUsage | null): CodexTokenUsage | null {
   if (!total) return last ?? null;
-  const base = previousTotal ?? NO_USAGE;
+  if (!previousTotal) return last ?? total;
   const growth = { ...NO_USAGE };
-  for (const field of USAGE_FIELDS) growth[field] = total[field] - base[field];
+  for (const field of USAGE_FIELDS) growth[field] = total[field] - previousTotal[field];
   if (USAGE_FIELDS.every((field) => growth[field] >= 0)) return growth;
   return last ?? total;
 }
