@@ -101,6 +101,18 @@ describe('Codex forks and spawned subagents', () => {
     expect(reversed.records.map((record) => record.transaction_id).sort()).toEqual(records.map((record) => record.transaction_id).sort());
   });
 
+  it('reads archived sessions too, and a session both live and archived once', async () => {
+    const { root } = importWorkspace();
+    const live = join(root, 'sessions', '2026', '05', '01');
+    const archived = join(root, 'archived_sessions');
+    mkdirSync(live, { recursive: true });
+    mkdirSync(archived, { recursive: true });
+    const files = [rollout(live, PARENT, parentLines), rollout(archived, PARENT, parentLines), rollout(archived, FORK, forkLines)];
+    expect(await codexRollouts(root)).toEqual([...files].sort());
+    const { records } = await read(await codexRollouts(root));
+    expect(records.map((record) => record.input_tokens)).toEqual([1000, 1500, 2000]);
+  });
+
   it('keeps a fork\'s copied turns when the parent\'s own log is gone: that usage happened once', async () => {
     const { root } = importWorkspace();
     const { records } = await read([rollout(root, FORK, forkLines)]);
