@@ -147,7 +147,7 @@ describe('Codex turn counting, for any re-emits, fork point and copied part', ()
           const parentLines = [{ timestamp: '2026-05-01T10:00:00.000Z', type: 'session_meta', payload: { id: parentId } }, ...events(parentTurns, 1)];
           // The copy is the parent's history up to the fork point, or only its last turns before it.
           const end = 1 + (forkSeed % parentLines.length);
-          const copied = [parentLines[0], ...parentLines.slice(1 + (suffixSeed % end), end)];
+          const copied = [...parentLines.slice(0, 1), ...parentLines.slice(1 + (suffixSeed % end), end)];
           // The child's own totals go on from the last copied one, as Codex seeds them.
           const lastCopied = copied.flatMap((line) => ('info' in line.payload ? [line.payload.info.total_token_usage] : [])).at(-1);
           Object.assign(total, lastCopied ?? usage(0, 0, 0));
