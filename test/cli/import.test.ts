@@ -2,7 +2,7 @@ import { rmSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateClaudeLogs, generateCodexLogs, type ExpectedUsage } from '../../scripts/generate-agent-logs.ts';
+import { generateClaudeLogs, generateCodexLogs, generateGeminiLogs, generateOpenCodeLogs, type ExpectedUsage } from '../../scripts/generate-agent-logs.ts';
 import { runCli } from '../helpers/cli.ts';
 
 function workspace(): { root: string; csv: string } {
@@ -104,5 +104,57 @@ describe('token-ledger import codex', () => {
     const second = await runCli(['import', 'codex', '--dir', home, '--json', '--csv', csv], { cwd: root });
     expect(JSON.parse(second.stdout)).toMatchObject({ added: 0, duplicates: expected.responses });
     expectTotals(await reportTotals(csv, root), expected);
+  });
+});
+
+describe('token-ledger import gemini and opencode', () => {
+  it('imports each with the generator\'s own totals from --dir, and a second run adds nothing', async () => {
+    const generated = [
+      { source: 'gemini', generate: generateGeminiLogs },
+      { source: 'opencode', generate: generateOpenCodeLogs },
+    ];
+    for (const { source, generate } of generated) {
+      const { root, csv } = workspace();
+      const dir = join(root, source);
+      const expected = generate(dir, { responses: 120, seed: 21 });
+      const first = await runCli(['import', source, '--dir', dir, '--json', '--csv', csv], { cwd: root });
+      expect(first.code).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({ source, files: expected.files, lines: expected.lines, bad_lines: expected.bad_lines, added: expected.responses, rejected: 0 });
+      expectTotals(await reportTotals(csv, root), expected);
+      const second = await runCli(['import', source, '--dir', dir, '--json', '--csv', csv], { cwd: root });
+      expect(JSON.parse(second.stdout)).toMatchObject({ added: 0 });
+      expectTotals(await reportTotals(csv, root), expected);
+    }
+  });
+});
+
+describe('token-ledger import all', () => {
+  it('imports every agent whose usual folder has logs, says which it found, and adds nothing the second time', async () => {
+    const { root, csv } = workspace();
+    const home = join(root, 'home');
+    const codex = generateCodexLogs(join(root, 'codex-home'), { responses: 60, seed: 31 });
+    const gemini = generateGeminiLogs(join(home, '.gemini'), { responses: 50, seed: 32 });
+    const opencode = generateOpenCodeLogs(join(root, 'xdg', 'opencode'), { responses: 40, seed: 33 });
+    const env = { HOME: home, USERPROFILE: home, CLAUDE_CONFIG_DIR: join(root, 'no-claude'), CODEX_HOME: join(root, 'codex-home'), GEMINI_CLI_HOME: home, XDG_DATA_HOME: join(root, 'xdg') };
+    const first = await runCli(['import', 'all', '--json', '--csv', csv], { cwd: root, env });
+    expect(first.code).toBe(0);
+    const summary = JSON.parse(first.stdout) as { found: string[]; not_found: string[]; sources: { source: string; files: number; added: number }[] };
+    expect(summary.found).toEqual(['codex', 'gemini', 'opencode']);
+    expect(summary.not_found).toEqual(['Claude Code']);
+    expect(summary.sources.map((result) => [result.source, result.files, result.added])).toEqual([
+      ['codex', codex.files, codex.responses],
+      ['gemini', gemini.files, gemini.responses],
+      ['opencode', opencode.files, opencode.responses],
+    ]);
+    const totals = await reportTotals(csv, root);
+    expect(totals.transactions).toBe(codex.responses + gemini.responses + opencode.responses);
+    expect(totals.input_tokens).toBe(codex.input_tokens + gemini.input_tokens + opencode.input_tokens);
+    expect(totals.output_tokens).toBe(codex.output_tokens + gemini.output_tokens + opencode.output_tokens);
+
+    const text = await runCli(['import', 'all', '--csv', csv], { cwd: root, env });
+    expect(text.stdout).toMatch(/^Found logs of Codex CLI \(\d+ files\), Gemini CLI \(\d+ files\), OpenCode \(\d+ files\)\n {2}none for Claude Code\n/);
+    expect(text.stdout.match(/added 0 records/g)).toHaveLength(3);
+    const withDir = await runCli(['import', 'all', '--dir', root, '--csv', csv], { cwd: root, env });
+    expect(withDir.code).toBe(2);
   });
 });

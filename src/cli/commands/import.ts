@@ -5,18 +5,22 @@ import { claudeRecords, type ClaudeCarry } from '../../lib/tracker/importers/cla
 import { claudeConfigDirs, claudeTranscripts } from '../../lib/tracker/importers/claude/paths.ts';
 import { codexRecords } from '../../lib/tracker/importers/codex/parser.ts';
 import { codexHome, codexRollouts } from '../../lib/tracker/importers/codex/paths.ts';
+import { geminiRecords } from '../../lib/tracker/importers/gemini/parser.ts';
+import { geminiDir, geminiSessionFiles } from '../../lib/tracker/importers/gemini/paths.ts';
 import type { ReadStats } from '../../lib/tracker/importers/jsonl.ts';
+import { openCodeRecords } from '../../lib/tracker/importers/opencode/parser.ts';
+import { openCodeDataDir, openCodeMessageFiles } from '../../lib/tracker/importers/opencode/paths.ts';
 import { CursorBook } from '../../lib/tracker/importers/log-cursor.ts';
 import { newImportSummary, writeImported, type ImportSummary } from '../../lib/tracker/importers/writer.ts';
 import type { RecordInput } from '../../lib/tracker/record/record.ts';
-import { csvArg, EXIT, jsonArg, ledgerTarget, printJson, UsageError } from '../_shared.ts';
+import { csvArg, EXIT, jsonArg, ledgerTarget, printJson, UsageError, type LedgerTarget } from '../_shared.ts';
 
 interface LogSource {
   label: string;
   /** The folders searched when --dir is not given. */
   defaultDirs: () => string[];
-  /** The folder inside a config dir that holds the logs, for messages. */
-  logFolder: string;
+  /** Where the logs are, and the default folder, for messages. */
+  dirHint: string;
   files: (dir: string) => Promise<string[]>;
   /** Reads the files' usage; `ledgerPath` lets a source resume each file where the last import stopped. */
   read: (files: readonly string[], stats: ReadStats, ledgerPath: string) => { records: AsyncIterable<RecordInput>; afterWrite?: () => void };
@@ -26,7 +30,7 @@ const SOURCES: Record<string, LogSource> = {
   claude: {
     label: 'Claude Code',
     defaultDirs: () => claudeConfigDirs(),
-    logFolder: 'projects',
+    dirHint: 'the folder that holds projects/ (Claude Code: ~/.claude or CLAUDE_CONFIG_DIR)',
     files: claudeTranscripts,
     read: (files, stats, ledgerPath) => {
       const cursors = new CursorBook<ClaudeCarry>(ledgerPath, 'claude');
@@ -36,9 +40,23 @@ const SOURCES: Record<string, LogSource> = {
   codex: {
     label: 'Codex CLI',
     defaultDirs: () => [codexHome()],
-    logFolder: 'sessions',
+    dirHint: 'the folder that holds sessions/ (Codex: ~/.codex or CODEX_HOME)',
     files: codexRollouts,
     read: (files, stats) => ({ records: codexRecords(files, stats) }),
+  },
+  gemini: {
+    label: 'Gemini CLI',
+    defaultDirs: () => [geminiDir()],
+    dirHint: 'the folder that holds tmp/<project>/chats/ (Gemini CLI: ~/.gemini, or $GEMINI_CLI_HOME/.gemini)',
+    files: geminiSessionFiles,
+    read: (files, stats) => ({ records: geminiRecords(files, stats) }),
+  },
+  opencode: {
+    label: 'OpenCode',
+    defaultDirs: () => [openCodeDataDir()],
+    dirHint: 'the folder that holds storage/message/ (OpenCode: ~/.local/share/opencode, or $XDG_DATA_HOME/opencode)',
+    files: openCodeMessageFiles,
+    read: (files, stats) => ({ records: openCodeRecords(files, stats) }),
   },
 };
 
@@ -58,16 +76,64 @@ function describe(summary: ImportSummary, label: string, dirs: readonly string[]
   ].join('\n');
 }
 
+async function listFiles(source: LogSource, dirs: readonly string[]): Promise<string[]> {
+  return (await Promise.all(dirs.map((dir) => source.files(dir)))).flat();
+}
+
+async function importSource(name: string, source: LogSource, files: readonly string[], target: LedgerTarget): Promise<ImportSummary> {
+  const summary = newImportSummary(name, target.path);
+  const progress = process.stderr.isTTY ? setInterval(() => process.stderr.write(progressLine(summary, files.length)), 250) : undefined;
+  try {
+    const { records, afterWrite } = source.read(files, summary, target.path);
+    const onIndexProgress = process.stderr.isTTY ? (bytes: number) => process.stderr.write(`\rindexing the ledger once: ${integer.format(Math.round(bytes / 1e6))} MB read`) : undefined;
+    await writeImported(records, { loaded: target.loaded, ledgerPath: target.path, afterWrite, onIndexProgress }, summary);
+  } finally {
+    if (progress) {
+      clearInterval(progress);
+      process.stderr.write(`${progressLine(summary, files.length)}\n`);
+    }
+  }
+  for (const rejection of summary.rejections) process.stderr.write(`token-ledger: not imported (breaks a ledger rule): ${rejection}\n`);
+  if (summary.rejected > summary.rejections.length) process.stderr.write(`token-ledger: ... and ${summary.rejected - summary.rejections.length} more not imported\n`);
+  return summary;
+}
+
+/** `import all`: every source whose default folders hold logs, one after the other. */
+async function importAll(target: LedgerTarget, json: boolean): Promise<void> {
+  const found: { name: string; source: LogSource; dirs: string[]; files: string[] }[] = [];
+  const missing: string[] = [];
+  for (const [name, source] of Object.entries(SOURCES)) {
+    const dirs = source.defaultDirs().filter((dir) => existsSync(dir));
+    const files = await listFiles(source, dirs);
+    if (files.length > 0) found.push({ name, source, dirs, files });
+    else missing.push(source.label);
+  }
+  const results: (ImportSummary & { dirs: string[] })[] = [];
+  for (const { name, source, dirs, files } of found) results.push({ ...(await importSource(name, source, files, target)), dirs });
+  if (json) {
+    printJson({ found: results.map((result) => result.source), not_found: missing, sources: results });
+    return;
+  }
+  const lines = [
+    found.length === 0
+      ? 'Found no agent logs in the default folders.'
+      : `Found logs of ${found.map(({ source, files }) => `${source.label} (${integer.format(files.length)} files)`).join(', ')}`,
+    ...(missing.length > 0 ? [`  none for ${missing.join(', ')}`] : []),
+    ...results.map((result) => describe(result, SOURCES[result.source]?.label ?? result.source, result.dirs)),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 export default defineCommand({
   meta: {
     name: 'import',
-    description: 'Import usage from an agent\'s own logs (claude: ~/.claude/projects, codex: ~/.codex/sessions); re-running adds nothing twice',
+    description: `Import usage from agents' own logs (${Object.keys(SOURCES).join(', ')}, or all that have any); re-running adds nothing twice`,
   },
   args: {
-    source: { type: 'positional', required: true, description: 'Which agent\'s logs: claude or codex', valueHint: 'claude|codex' },
+    source: { type: 'positional', required: true, description: `Which agent's logs: ${Object.keys(SOURCES).join(', ')} or all`, valueHint: `${Object.keys(SOURCES).join('|')}|all` },
     dir: {
       type: 'string',
-      description: 'Config folder of the agent (default: CLAUDE_CONFIG_DIR or ~/.claude; CODEX_HOME or ~/.codex)',
+      description: 'Folder of the agent\'s logs (default: its usual folder, see the Agent imports page); not with all',
       valueHint: 'DIR',
     },
     ...csvArg,
@@ -75,13 +141,12 @@ export default defineCommand({
   },
   async run({ args }) {
     const source = SOURCES[args.source];
-    if (!source) throw new UsageError(`import: the source must be one of ${Object.keys(SOURCES).join(', ')} (got ${JSON.stringify(args.source)})`);
-    const dirs = args.dir ? [args.dir] : source.defaultDirs();
+    if (!source && args.source !== 'all') throw new UsageError(`import: the source must be one of ${Object.keys(SOURCES).join(', ')}, all (got ${JSON.stringify(args.source)})`);
+    if (!source && args.dir) throw new UsageError('import all: --dir names one agent\'s folder; give the source too (import codex --dir DIR)');
+    const dirs = source ? (args.dir ? [args.dir] : source.defaultDirs()) : [];
     const missing = dirs.filter((dir) => !existsSync(dir));
-    if (missing.length > 0) {
-      throw new TrackerError('INVALID_INPUT', `No ${source.label} folder at ${missing.join(', ')}`, {
-        hint: `Point --dir at the folder that holds ${source.logFolder}/ (for ${args.source === 'claude' ? 'Claude Code: ~/.claude or CLAUDE_CONFIG_DIR' : 'Codex: ~/.codex or CODEX_HOME'}).`,
-      });
+    if (source && missing.length > 0) {
+      throw new TrackerError('INVALID_INPUT', `No ${source.label} folder at ${missing.join(', ')}`, { hint: `Point --dir at ${source.dirHint}.` });
     }
     const target = ledgerTarget(args.csv);
     if (!isTrackingEnabled(target.loaded.config)) {
@@ -89,21 +154,11 @@ export default defineCommand({
       if (args.json) printJson({ status: 'disabled' });
       return EXIT.ok;
     }
-    const files = (await Promise.all(dirs.map((dir) => source.files(dir)))).flat();
-    const summary = newImportSummary(args.source, target.path);
-    const progress = process.stderr.isTTY ? setInterval(() => process.stderr.write(progressLine(summary, files.length)), 250) : undefined;
-    try {
-      const { records, afterWrite } = source.read(files, summary, target.path);
-      const onIndexProgress = process.stderr.isTTY ? (bytes: number) => process.stderr.write(`\rindexing the ledger once: ${integer.format(Math.round(bytes / 1e6))} MB read`) : undefined;
-      await writeImported(records, { loaded: target.loaded, ledgerPath: target.path, afterWrite, onIndexProgress }, summary);
-    } finally {
-      if (progress) {
-        clearInterval(progress);
-        process.stderr.write(`${progressLine(summary, files.length)}\n`);
-      }
+    if (!source) {
+      await importAll(target, args.json === true);
+      return EXIT.ok;
     }
-    for (const rejection of summary.rejections) process.stderr.write(`token-ledger: not imported (breaks a ledger rule): ${rejection}\n`);
-    if (summary.rejected > summary.rejections.length) process.stderr.write(`token-ledger: ... and ${summary.rejected - summary.rejections.length} more not imported\n`);
+    const summary = await importSource(args.source, source, await listFiles(source, dirs), target);
     if (args.json) printJson({ ...summary, dirs });
     else process.stdout.write(`${describe(summary, source.label, dirs)}\n`);
     return EXIT.ok;

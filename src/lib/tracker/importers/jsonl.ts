@@ -6,24 +6,54 @@
  * logged times are brought into the ledger's forms.
  */
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
 export type JsonLine = { line: number; ok: true; value: unknown } | { line: number; ok: false };
 
 export async function* readJsonLines(path: string): AsyncGenerator<JsonLine> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const input = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
-  for await (const text of lines) {
-    line += 1;
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      yield { line, ok: false };
-      continue;
+  try {
+    for await (const text of lines) {
+      line += 1;
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        yield { line, ok: false };
+        continue;
+      }
+      yield { line, ok: true, value };
     }
-    yield { line, ok: true, value };
+  } finally {
+    // A reader that stops early (one that wants only the first line) must not leave the file open.
+    lines.close();
+    input.destroy();
+  }
+}
+
+/** The first line of a JSON Lines file, parsed; undefined when the file is empty or that line is not JSON. */
+export async function firstJsonLine(path: string): Promise<unknown> {
+  for await (const entry of readJsonLines(path)) return entry.ok ? entry.value : undefined;
+  return undefined;
+}
+
+/**
+ * A log file that holds one JSON document (small enough to read whole; a
+ * Gemini CLI session, an OpenCode message), counted as one line; undefined
+ * when it is not JSON (a file caught mid-write), which counts as a bad line.
+ */
+export async function readJsonDocument(path: string, stats: ReadStats): Promise<{ value: unknown } | undefined> {
+  const text = await readFile(path, 'utf8');
+  stats.lines += 1;
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    stats.bad_lines += 1;
+    return undefined;
   }
 }
 

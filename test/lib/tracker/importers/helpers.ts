@@ -3,7 +3,10 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, readLedger, type LedgerRecord } from '../../../../src/lib/tracker/index.ts';
-import type { ImportTarget } from '../../../../src/lib/tracker/importers/writer.ts';
+import type { ExpectedUsage } from '../../../../scripts/generate-agent-logs.ts';
+import type { ReadStats } from '../../../../src/lib/tracker/importers/jsonl.ts';
+import { importRecords, newImportSummary, type ImportSummary, type ImportTarget } from '../../../../src/lib/tracker/importers/writer.ts';
+import type { RecordInput } from '../../../../src/lib/tracker/record/record.ts';
 
 export function importWorkspace(): { root: string; target: ImportTarget } {
   const root = mkdtempSync(join(tmpdir(), 'tl-import-'));
@@ -30,4 +33,20 @@ export function sums(records: readonly LedgerRecord[]): { input_tokens: number; 
     total.cache_read_tokens += record.cache_read_tokens ?? 0;
   }
   return total;
+}
+
+/** The four token sums a generator promises, in the shape of `sums`. */
+export function expectedSums(expected: ExpectedUsage): ReturnType<typeof sums> {
+  const { input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens } = expected;
+  return { input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens };
+}
+
+/** One import run of the given files into the workspace ledger, as the CLI does it. */
+export function importRun(
+  source: string,
+  read: (files: readonly string[], stats: ReadStats) => AsyncIterable<RecordInput>,
+  files: readonly string[],
+  target: ImportTarget,
+): () => Promise<ImportSummary> {
+  return () => importRecords(newImportSummary(source, target.ledgerPath), (stats) => read(files, stats), target);
 }

@@ -1,62 +1,110 @@
 /**
- * Codex CLI rollouts to ledger records: one record per `token_count` event,
- * from `last_token_usage` (the turn's own counts). Codex repeats an event
- * with unchanged totals (e.g. for a rate-limit update); such repeats are
- * skipped, since a new model call always raises the running total.
+ * Codex CLI rollouts to ledger records: one record per model turn.
+ *
+ * Every `token_count` event carries the session's running total, and a turn
+ * is the growth of that total. Codex re-emits the event with an unchanged
+ * total (rate-limit refreshes), which is no new turn. A fork (`codex fork`,
+ * `forked_from_id`) or a spawned subagent (`source.subagent.thread_spawn`)
+ * starts its rollout with a copy of its parent's lines (all of them or its
+ * last turns), token counts included; so a turn is keyed by the conversation it belongs to (the root
+ * of its fork chain) and the running total it reached. A copied turn has
+ * the key of the original and is added once, whichever file is read first.
  */
 import { basename } from 'node:path';
 import type { RecordInput } from '../../record/record.ts';
 import { LIMITS } from '../../schema.ts';
 import { ledgerSessionId, stableTransactionId, workspaceFolderOf } from '../ids.ts';
-import { countSkipped, elapsedSeconds, ledgerTimestamp, readJsonLines, type ReadStats } from '../jsonl.ts';
+import { countSkipped, elapsedSeconds, firstJsonLine, ledgerTimestamp, readJsonLines, type ReadStats } from '../jsonl.ts';
 import {
   codexLineSchema,
   codexSessionMetaSchema,
+  codexSubagentSourceSchema,
   codexTokenCountSchema,
   codexTurnContextSchema,
+  type CodexSessionMeta,
   type CodexTokenUsage,
 } from './schema.ts';
 
 export const CODEX_HOOK_NAME = 'codex-cli';
 const UUID_AT_END = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+const USAGE_FIELDS = ['input_tokens', 'cached_input_tokens', 'output_tokens', 'reasoning_output_tokens'] as const;
+const NO_USAGE: CodexTokenUsage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0 };
+
+/** Session id to the id of the session it was forked or spawned from. */
+type ParentLinks = Map<string, string>;
 
 function sameUsage(a: CodexTokenUsage | null, b: CodexTokenUsage): boolean {
-  return (
-    a !== null &&
-    a.input_tokens === b.input_tokens &&
-    a.cached_input_tokens === b.cached_input_tokens &&
-    a.output_tokens === b.output_tokens &&
-    a.reasoning_output_tokens === b.reasoning_output_tokens
-  );
-}
-
-/** The turn's counts: last_token_usage, else the growth of the running total since the previous event. */
-function turnUsage(last: CodexTokenUsage | null | undefined, total: CodexTokenUsage | null | undefined, previousTotal: CodexTokenUsage | null): CodexTokenUsage | null {
-  if (last) return last;
-  if (!total) return null;
-  const base = previousTotal ?? { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0 };
-  return {
-    input_tokens: total.input_tokens - base.input_tokens,
-    cached_input_tokens: total.cached_input_tokens - base.cached_input_tokens,
-    output_tokens: total.output_tokens - base.output_tokens,
-    reasoning_output_tokens: total.reasoning_output_tokens - base.reasoning_output_tokens,
-  };
+  return a !== null && USAGE_FIELDS.every((field) => a[field] === b[field]);
 }
 
 /**
- * Keyed by the running total where Codex logs one: the same event copied into
- * another rollout (a resumed session) keeps its id, and a session whose count
+ * The turn's counts: the growth of the running total since the file's
+ * previous event. The file's first event is its own last_token_usage: a
+ * fork that copies only its parent's last turns starts with a total that
+ * holds history this file does not have. A total lower than the one before
+ * means the count restarted: last_token_usage again. Without last_token_usage
+ * the total itself; logs without totals give last_token_usage only.
+ */
+function turnUsage(total: CodexTokenUsage | null, last: CodexTokenUsage | null | undefined, previousTotal: CodexTokenUsage | null): CodexTokenUsage | null {
+  if (!total) return last ?? null;
+  if (!previousTotal) return last ?? total;
+  const growth = { ...NO_USAGE };
+  for (const field of USAGE_FIELDS) growth[field] = total[field] - previousTotal[field];
+  if (USAGE_FIELDS.every((field) => growth[field] >= 0)) return growth;
+  return last ?? total;
+}
+
+function parentOf(meta: CodexSessionMeta): string | undefined {
+  if (meta.forked_from_id) return meta.forked_from_id;
+  const spawned = codexSubagentSourceSchema.safeParse(meta.source);
+  return spawned.success ? spawned.data.subagent.thread_spawn.parent_thread_id : undefined;
+}
+
+/** The first session of a fork chain (a cycle, which Codex never writes, stops the walk). */
+function rootOf(sessionId: string, parents: ParentLinks): string {
+  const visited = new Set([sessionId]);
+  let current = sessionId;
+  for (;;) {
+    const parent = parents.get(current);
+    if (parent === undefined || visited.has(parent)) return current;
+    visited.add(parent);
+    current = parent;
+  }
+}
+
+/** Parent links from the first line of every rollout, so a child read before its parent's copy still finds its chain. */
+async function readParentLinks(files: readonly string[]): Promise<ParentLinks> {
+  const parents: ParentLinks = new Map();
+  for (const path of files) {
+    const line = codexLineSchema.safeParse(await firstJsonLine(path));
+    if (!line.success || line.data.type !== 'session_meta') continue;
+    const meta = codexSessionMetaSchema.safeParse(line.data.payload);
+    const parent = meta.success ? parentOf(meta.data) : undefined;
+    if (meta.success && parent !== undefined) parents.set(meta.data.id, parent);
+  }
+  return parents;
+}
+
+/**
+ * Keyed by the running total where Codex logs one, so a session whose count
  * restarts cannot collide with itself. Older logs without totals fall back to
  * the turn's position, stable because rollouts are only ever appended to.
  */
-function turnTransactionId(sessionId: string, total: CodexTokenUsage | null, usage: CodexTokenUsage, turn: number): string {
+function turnTransactionId(conversation: string, total: CodexTokenUsage | null, usage: CodexTokenUsage, turn: number): string {
   const position = total ? `t${total.input_tokens}-${total.output_tokens}` : `n${turn}`;
-  return stableTransactionId('codex', [sessionId, position, `${usage.input_tokens}-${usage.output_tokens}`]);
+  return stableTransactionId('codex', [conversation, position, `${usage.input_tokens}-${usage.output_tokens}`]);
 }
 
-async function* rolloutRecords(path: string, stats: ReadStats): AsyncGenerator<RecordInput> {
+interface ImportState {
+  parents: ParentLinks;
+  /** Transaction ids already produced in this import: a later one is a copy in a fork's file. */
+  seen: Set<string>;
+}
+
+async function* rolloutRecords(path: string, stats: ReadStats, state: ImportState): AsyncGenerator<RecordInput> {
   const fileId = basename(path, '.jsonl').match(UUID_AT_END)?.[1] ?? basename(path, '.jsonl');
-  let sessionId = fileId;
+  // The file's own session is its first session_meta; later ones are copies from the sessions it continues.
+  let sessionId: string | undefined;
   let cwd: string | undefined;
   let model = '';
   let previousTotal: CodexTokenUsage | null = null;
@@ -74,8 +122,12 @@ async function* rolloutRecords(path: string, stats: ReadStats): AsyncGenerator<R
     if (type === 'session_meta') {
       const meta = codexSessionMetaSchema.safeParse(payload);
       if (meta.success) {
-        sessionId = meta.data.id;
-        cwd = meta.data.cwd ?? cwd;
+        const parent = parentOf(meta.data);
+        if (parent !== undefined) state.parents.set(meta.data.id, parent);
+        if (sessionId === undefined) {
+          sessionId = meta.data.id;
+          cwd = meta.data.cwd ?? cwd;
+        }
       }
     } else if (type === 'turn_context') {
       const context = codexTurnContextSchema.safeParse(payload);
@@ -95,7 +147,7 @@ async function* rolloutRecords(path: string, stats: ReadStats): AsyncGenerator<R
       countSkipped(stats, 'repeated');
       continue;
     }
-    const usage = turnUsage(info?.last_token_usage, total, previousTotal);
+    const usage = turnUsage(total, info?.last_token_usage, previousTotal);
     if (total) previousTotal = total;
     const time = timestamp === undefined ? undefined : ledgerTimestamp(timestamp);
     if (!usage || usage.input_tokens + usage.output_tokens === 0 || time === undefined) {
@@ -103,8 +155,16 @@ async function* rolloutRecords(path: string, stats: ReadStats): AsyncGenerator<R
       continue;
     }
     turn += 1;
+    const ownSession = sessionId ?? fileId;
+    const transactionId = turnTransactionId(rootOf(ownSession, state.parents), total, usage, turn);
+    if (state.seen.has(transactionId)) {
+      countSkipped(stats, 'replayed');
+      turnStartedAt = timestamp;
+      continue;
+    }
+    state.seen.add(transactionId);
     stats.responses += 1;
-    const ledgerSession = ledgerSessionId(sessionId);
+    const ledgerSession = ledgerSessionId(ownSession);
     yield {
       timestamp: time,
       prompt_text: '',
@@ -118,9 +178,10 @@ async function* rolloutRecords(path: string, stats: ReadStats): AsyncGenerator<R
       hook_name: CODEX_HOOK_NAME,
       error_occurred: false,
       error_message: '',
-      transaction_id: turnTransactionId(sessionId, total, usage, turn),
+      transaction_id: transactionId,
       model,
       input_tokens: usage.input_tokens,
+      // Codex's input_tokens already includes the cached part, and output_tokens the reasoning part.
       output_tokens: usage.output_tokens,
       cache_creation_tokens: 0,
       cache_read_tokens: Math.min(usage.cached_input_tokens, usage.input_tokens),
@@ -131,8 +192,9 @@ async function* rolloutRecords(path: string, stats: ReadStats): AsyncGenerator<R
 }
 
 export async function* codexRecords(files: readonly string[], stats: ReadStats): AsyncGenerator<RecordInput> {
+  const state: ImportState = { parents: await readParentLinks(files), seen: new Set() };
   for (const path of files) {
     stats.files += 1;
-    yield* rolloutRecords(path, stats);
+    yield* rolloutRecords(path, stats, state);
   }
 }

@@ -18,7 +18,23 @@ export const codexLineSchema = z.object({
   payload: z.unknown(),
 });
 
-export const codexSessionMetaSchema = z.object({ id: z.string().check(z.minLength(1)), cwd: z.optional(z.string()) });
+const sessionId = z.string().check(z.minLength(1));
+
+/**
+ * A session's own line. A fork names its parent in `forked_from_id`; a
+ * spawned subagent in `source.subagent.thread_spawn.parent_thread_id`
+ * (`source` is otherwise a plain string such as "cli").
+ */
+export const codexSessionMetaSchema = z.object({
+  id: sessionId,
+  cwd: z.optional(z.string()),
+  forked_from_id: z.nullish(sessionId),
+  source: z.optional(z.unknown()),
+});
+
+export const codexSubagentSourceSchema = z.object({
+  subagent: z.object({ thread_spawn: z.object({ parent_thread_id: sessionId }) }),
+});
 
 export const codexTurnContextSchema = z.object({ model: z.optional(z.string().check(z.minLength(1))), cwd: z.optional(z.string()) });
 
@@ -33,3 +49,4 @@ export const codexTokenCountSchema = z.object({
 });
 
 export type CodexTokenUsage = z.infer<typeof codexTokenUsageSchema>;
+export type CodexSessionMeta = z.infer<typeof codexSessionMetaSchema>;
