@@ -125,7 +125,8 @@ describe('export --format otlp (CLI)', () => {
 
 describe('the hook bundles', () => {
   it('carry no OpenTelemetry code', () => {
-    const cli = join(import.meta.dirname, '..', '..', 'build', 'cli');
+    const build = join(import.meta.dirname, '..', '..', 'build');
+    const cli = join(build, readFileSync(join(build, 'cli-current'), 'utf8').trim());
     for (const bundle of ['record.cjs', 'hook.cjs']) {
       const text = readFileSync(join(cli, bundle), 'utf8');
       expect(text).not.toMatch(/opentelemetry|OTLPLogExporter|gen_ai\.client\.token\.usage/i);
