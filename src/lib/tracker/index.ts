@@ -3,6 +3,9 @@ export {
   V1_COLUMNS,
   V2_COLUMNS,
   V2_EXTRA_COLUMNS,
+  V3_COLUMNS,
+  V3_EXTRA_COLUMNS,
+  LATEST_SCHEMA_VERSION,
   HOOK_TRIGGER_TYPES,
   USAGE_SOURCES,
   LIMITS,
@@ -24,6 +27,7 @@ export {
   DEFAULT_LEDGER_PATH,
   ENV_OVERRIDES,
   PROMPT_MODES,
+  USER_MODES,
   findWorkspaceRoot,
   isTrackingEnabled,
   loadConfig,
@@ -62,6 +66,7 @@ export {
   type UsageStats,
 } from './report/aggregate.ts';
 export { aggregateLedger, type LedgerScan, type LedgerScanOptions } from './report/ledger-scan.ts';
+export { USER_HASH_LENGTH, gitUserEmail, resolveUser, userForLedger } from './record/user.ts';
 export { DEFAULT_HOOK_NAME, completeRecord, recordTransaction, recordTransactions, type RecordInput, type RecordOptions, type RecordResult } from './record/record.ts';
 // Reliability and maintenance: spool and replay, backups, rotation, rewrites, redaction.
 export { lockState, type LockState } from './ledger/lock.ts';
@@ -81,14 +86,17 @@ export { rejectsPathFor, repairLedger } from './maintenance/repair.ts';
 export { EXPORT_FORMATS, exportLedger, guardCell, type ExportCounts, type ExportFormat } from './maintenance/export.ts';
 export { runDoctor, type CheckStatus, type DoctorCheck } from './maintenance/doctor.ts';
 export {
+  ONE_HOUR_CACHE_WRITE_FACTOR,
   Pricing,
   shippedPriceTable,
   costOfCandidate,
   modelPriceSchema,
   parsePriceTable,
   priceTableSchema,
+  priceTierSchema,
   pricingFor,
   type ModelPrice,
   type PriceTable,
+  type PriceTier,
   type TokenCounts,
 } from './pricing/pricing.ts';

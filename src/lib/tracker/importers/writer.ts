@@ -19,6 +19,7 @@ import { emptyReadStats, type ReadStats } from './jsonl.ts';
 
 const BATCH_SIZE = 2000;
 const MAX_LISTED_REJECTIONS = 5;
+// The same place in v2 and v3.
 const TRANSACTION_ID_INDEX = V2_COLUMNS.indexOf('transaction_id');
 
 /** The transaction ids in one ledger file. Reads only that column, without checking the rows. */
@@ -27,7 +28,7 @@ async function readFileTransactionIds(path: string, ids: Set<string>): Promise<v
   if (state.version === null) return;
   if (state.version === 1) {
     throw new TrackerError('INVALID_LEDGER', `${path} is a schema v1 ledger, which has no transaction_id column; imports need it to add each response once`, {
-      hint: 'Run `token-ledger migrate` to rewrite it as v2 (a backup is kept), then import again.',
+      hint: 'Run `token-ledger migrate` to rewrite it as v3 (a backup is kept), then import again.',
     });
   }
   const parser = createReadStream(path).pipe(parse({ from_line: 2, relax_column_count: true, skip_records_with_error: true }));
@@ -64,6 +65,8 @@ export interface ImportTarget {
    * importing one session); lets the duplicate check skip older parts.
    */
   oldestEvent?: Date;
+  /** Where the `user` fallback (TOKEN_LEDGER_USER) is read; process.env when not given. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface WriteCounts {
@@ -83,6 +86,8 @@ function importLockTarget(ledgerPath: string): string {
 export async function writeImported(candidates: AsyncIterable<RecordInput>, target: ImportTarget, counts: WriteCounts): Promise<void> {
   const { loaded, ledgerPath } = target;
   const now = target.now ?? new Date();
+  // Importers name the session themselves, so the environment only supplies the user fallback.
+  const env = target.env ?? process.env;
   // One rules object for the whole import: the compiled schema is cached per rules object.
   const rules = { now, maxAgeDays: null };
   const lockTimeoutMs = loaded.config.lock_timeout_ms;
@@ -103,9 +108,8 @@ export async function writeImported(candidates: AsyncIterable<RecordInput>, targ
         counts.duplicates += 1;
         continue;
       }
-      // Importers name the session themselves, so no env default applies; and imported history is
-      // not "recorded live", so the max_age_days rule does not either.
-      const check = checkRecord(completeRecord(candidate, loaded, now, {}), rules);
+      // Imported history is not "recorded live", so the max_age_days rule does not apply.
+      const check = checkRecord(completeRecord(candidate, loaded, now, env), rules);
       if (!check.ok) {
         counts.rejected += 1;
         if (counts.rejections.length < MAX_LISTED_REJECTIONS) counts.rejections.push(`${id}: ${check.issues.map(formatFieldIssue).join('; ')}`);

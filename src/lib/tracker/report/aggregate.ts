@@ -1,13 +1,13 @@
 /**
  * Usage aggregation: totals and groups (by day, week, month, session, hook,
- * trigger, workspace, model, error message) over a stream of records.
+ * trigger, workspace, model, user, error message) over a stream of records.
  * `track report` and the site's usage pages both use this module, so their
  * numbers agree.
  */
 import { TrackerError } from '../errors.ts';
 import { COST_DECIMALS, roundTo, type LedgerRecord } from '../schema.ts';
 
-export const GROUP_KEYS = ['day', 'week', 'month', 'session', 'hook', 'trigger', 'workspace', 'model', 'error'] as const;
+export const GROUP_KEYS = ['day', 'week', 'month', 'session', 'hook', 'trigger', 'workspace', 'model', 'user', 'error'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
 
 export interface UsageStats {
@@ -70,6 +70,8 @@ export function groupKeyOf(record: LedgerRecord, by: GroupKey): string {
       return record.workspace_folder;
     case 'model':
       return record.model === '' ? '(unknown)' : record.model;
+    case 'user':
+      return record.user === '' ? '(unknown)' : record.user;
     case 'error':
       if (!record.error_occurred) return NO_ERROR_KEY;
       return record.error_message === '' ? '(no message)' : record.error_message;

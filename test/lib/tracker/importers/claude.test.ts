@@ -86,6 +86,16 @@ describe('Claude Code transcript parsing', () => {
     });
   });
 
+  it('reads the 1-hour part of the cache writes where the line splits them, and leaves it unknown where it does not', async () => {
+    const split = assistant('msg_D', 'req_D', 40, 'end_turn', 2);
+    split.message.usage = { ...split.message.usage, cache_creation: { ephemeral_5m_input_tokens: 30, ephemeral_1h_input_tokens: 70 } } as typeof split.message.usage;
+    const { records } = await collect([writeTranscript([user(0), split, user(3), assistant('msg_E', 'req_E', 40, 'end_turn', 4), user(5)])]);
+    expect(records.map((record) => [record.cache_creation_tokens, record.cache_creation_1h_tokens])).toEqual([
+      [100, 70],
+      [100, null],
+    ]);
+  });
+
   it('holds back the last response of a live transcript until it is complete', async () => {
     const path = writeTranscript(lines);
     expect((await collect([path], { settleAll: true })).records.map((record) => record.transaction_id)).toContain('claude:msg_C:req_C');

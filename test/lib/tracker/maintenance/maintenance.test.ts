@@ -10,7 +10,9 @@ import {
   createBackup,
   eraseRows,
   exportLedger,
+  formatRows,
   guardCell,
+  headerLine,
   inspectLedger,
   ledgerParts,
   listBackups,
@@ -23,6 +25,7 @@ import {
   rotateLedger,
   runDoctor,
   V1_COLUMNS,
+  V3_COLUMNS,
   type LedgerRecord,
 } from '../../../../src/lib/tracker/index.ts';
 import { validRecord } from '../../../helpers/records.ts';
@@ -159,15 +162,32 @@ describe('repair', () => {
 });
 
 describe('migrate', () => {
-  it('rewrites a v1 ledger as v2 with a backup; ids stay stable; a second run does nothing', async () => {
+  it('rewrites a v1 ledger as v3 with a backup; ids stay stable; a second run does nothing', async () => {
     const v1Row = '2026-06-15T11:00:00.000Z,"hi, there",12,0.500,s1,demo,manual,e1,,token-tracker-hook,false,';
     writeFileSync(csv, `${V1_COLUMNS.join(',')}\n${v1Row}\n`);
     const before = await ids();
     const result = await migrateLedger(csv, { ...lock, backup });
     expect(result?.backups).toHaveLength(1);
-    expect(inspectLedger(csv).version).toBe(2);
+    expect(inspectLedger(csv).version).toBe(3);
     expect(await ids()).toEqual(before);
     expect(await migrateLedger(csv, { ...lock, backup })).toBeNull();
+  });
+
+  it('rewrites a v2 ledger as v3: every v2 cell kept, the new columns unknown, the v2 file in the backup', async () => {
+    const records = rows(3);
+    writeFileSync(csv, headerLine(2) + formatRows(records, 2));
+    const v2Text = readFileSync(csv, 'utf8');
+    const result = await migrateLedger(csv, { ...lock, backup });
+    expect(result).toMatchObject({ kept: 3 });
+    expect(readFileSync(csv, 'utf8').split('\n')[0]).toBe(V3_COLUMNS.join(','));
+    const migrated: LedgerRecord[] = [];
+    for await (const row of readLedger(csv)) if (row.ok) migrated.push(row.record);
+    expect(migrated).toEqual(records.map((record) => ({ ...record, cache_creation_1h_tokens: null, user: '' })));
+    expect(result?.backups).toHaveLength(1);
+    expect(await gunzipText(result?.backups[0] ?? '')).toBe(v2Text);
+    // New rows now carry the v3 columns.
+    await appendRecords(csv, [validRecord({ transaction_id: 'tx-new', cache_creation_1h_tokens: 40 })], lock);
+    expect(inspectLedger(csv).version).toBe(3);
   });
 });
 
