@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { runDoctor } from '../../lib/tracker/index.ts';
+import { checkUnpricedModels, runDoctor } from '../../lib/tracker/index.ts';
 import { csvArg, EXIT, jsonArg, printJson } from '../_shared.ts';
 
 const MARK = { ok: 'ok     ', info: 'info   ', problem: 'PROBLEM' } as const;
@@ -8,11 +9,13 @@ const MARK = { ok: 'ok     ', info: 'info   ', problem: 'PROBLEM' } as const;
 export default defineCommand({
   meta: {
     name: 'doctor',
-    description: 'Check config, hook files, ledger, permissions, disk space, spool backlog, lock and backups; exit 1 on any problem',
+    description: 'Check config, hook files, ledger, permissions, disk space, spool backlog, lock, backups and unpriced models; exit 1 on any problem',
   },
   args: { ...csvArg, ...jsonArg },
-  run({ args }) {
-    const { ledgerPath, checks } = runDoctor({ csvPath: args.csv ? resolve(args.csv) : undefined });
+  async run({ args }) {
+    const { ledgerPath, checks, loaded } = runDoctor({ csvPath: args.csv ? resolve(args.csv) : undefined });
+    const pricing = loaded ? await checkUnpricedModels(ledgerPath, loaded, availableParallelism()) : undefined;
+    if (pricing) checks.push(pricing);
     const problems = checks.filter((check) => check.status === 'problem').length;
     if (args.json) printJson({ path: ledgerPath, ok: problems === 0, checks });
     else {

@@ -69,14 +69,17 @@ export function groupKeyOf(record: LedgerRecord, by: GroupKey): string {
     case 'workspace':
       return record.workspace_folder;
     case 'model':
-      return record.model === '' ? '(unknown)' : record.model;
+      return record.model === '' ? UNKNOWN_KEY : record.model;
     case 'user':
-      return record.user === '' ? '(unknown)' : record.user;
+      return record.user === '' ? UNKNOWN_KEY : record.user;
     case 'error':
       if (!record.error_occurred) return NO_ERROR_KEY;
       return record.error_message === '' ? '(no message)' : record.error_message;
   }
 }
+
+/** The `model` or `user` group of rows that name none. */
+export const UNKNOWN_KEY = '(unknown)';
 
 /** The `error` group of rows that did not fail. */
 export const NO_ERROR_KEY = '(no error)';

@@ -17,7 +17,11 @@ import {
   ledgerParts,
   listBackups,
   migrateLedger,
+  parsePriceTable,
+  Pricing,
   purgeLedger,
+  repriceLedger,
+  shippedPriceTable,
   readAllParts,
   readLedger,
   rejectsPathFor,
@@ -188,6 +192,38 @@ describe('migrate', () => {
     // New rows now carry the v3 columns.
     await appendRecords(csv, [validRecord({ transaction_id: 'tx-new', cache_creation_1h_tokens: 40 })], lock);
     expect(inspectLedger(csv).version).toBe(3);
+  });
+});
+
+describe('reprice', () => {
+  const pricing = new Pricing([shippedPriceTable(), parsePriceTable({ models: { 'in-house-llm': { input: 1, output: 2, cache_write: 1, cache_read: 0.5 } } }, 'test')]);
+  const counts = { input_tokens: 1000, output_tokens: 250, cache_creation_tokens: 100, cache_read_tokens: 400 };
+
+  it('gives every row the table can price its current cost, keeps the rest, after a backup; a second run changes nothing', async () => {
+    await appendRecords(
+      csv,
+      [
+        validRecord({ transaction_id: 'stale', model: 'claude-sonnet-4-5', ...counts, cache_creation_1h_tokens: 100, cost_usd: 99 }),
+        validRecord({ transaction_id: 'unpriced', model: 'in-house-llm', ...counts, cost_usd: null }),
+        validRecord({ transaction_id: 'given', model: 'mystery-model', ...counts, cost_usd: 0.5 }),
+        validRecord({ transaction_id: 'no-counts', model: 'claude-sonnet-4-5', tokens_used: 10, input_tokens: null, output_tokens: null, cache_creation_tokens: null, cache_read_tokens: null, cost_usd: 0.25 }),
+      ],
+      lock,
+    );
+    const result = await repriceLedger(csv, pricing, { ...lock, backup });
+    expect(result).toMatchObject({ kept: 4, revised: 2 });
+    expect(result.backups).toHaveLength(1);
+    const costs: Record<string, number | null> = {};
+    for await (const row of readLedger(csv)) if (row.ok) costs[row.record.transaction_id] = row.record.cost_usd;
+    // Sonnet 4.5: 500 fresh x $3 + 100 1-hour writes x $6 + 400 reads x $0.30 + 250 out x $15; in-house: 500 x $1 + 100 x $1 + 400 x $0.5 + 250 x $2
+    expect(costs).toEqual({ stale: (1500 + 600 + 120 + 3750) / 1e6, unpriced: (500 + 100 + 200 + 500) / 1e6, given: 0.5, 'no-counts': 0.25 });
+    expect(result.costBeforeUsd).toBe(99.75);
+    expect(result.costAfterUsd).toBeCloseTo(0.75 + (1500 + 600 + 120 + 3750 + 1300) / 1e6, 8);
+    const before = readFileSync(csv);
+    const again = await repriceLedger(csv, pricing, { ...lock, backup });
+    expect(again.revised).toBe(0);
+    expect(again.files.every((file) => !file.replaced)).toBe(true);
+    expect(readFileSync(csv).equals(before)).toBe(true);
   });
 });
 
