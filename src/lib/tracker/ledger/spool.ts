@@ -105,8 +105,9 @@ function readEntry(file: string): SpoolEntry | undefined {
     const parsed = spoolEntrySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     if (!parsed.success) return undefined;
     // The record passed every rule when it was spooled; only the shape is checked again, so a clock that
-    // moved back since cannot strand it.
-    const check = checkRecord(parsed.data.record, { now: FAR_FUTURE, maxAgeDays: null });
+    // moved back since cannot strand it. One spooled before schema v3 lacks its columns: it names no user
+    // and no 1-hour split.
+    const check = checkRecord({ user: '', cache_creation_1h_tokens: null, ...parsed.data.record }, { now: FAR_FUTURE, maxAgeDays: null });
     if (!check.ok) return undefined;
     return { file, ledger: parsed.data.ledger, spooledAt: parsed.data.spooled_at, reason: parsed.data.reason, record: check.record };
   } catch {
