@@ -99,6 +99,8 @@ async function benchAppend(): Promise<void> {
         cache_read_tokens: null,
         cost_usd: null,
         usage_source: 'reported',
+        cache_creation_1h_tokens: null,
+        user: 'bench@example.com',
       },
       rules,
     );

@@ -3,8 +3,10 @@
  * with the awkward parts an importer must get right: one response streamed
  * over several lines whose output grows, torn lines, synthetic messages,
  * subagent transcripts, a resumed session that repeats earlier responses,
- * Codex's repeated token_count events and forked sessions that replay their
- * parent's. Each generator returns its own sums,
+ * cache writes split into 5-minute and 1-hour parts (or not split, as older
+ * Claude Code versions log them), requests above a model's long-context
+ * threshold, Codex's repeated token_count events and forked sessions that
+ * replay their parent's. Each generator returns its own sums,
  * which the tests and the import benchmark compare against.
  *
  *   node scripts/generate-agent-logs.ts claude|codex|gemini|opencode DIR [--responses N] [--seed N]
@@ -55,6 +57,22 @@ export interface ExpectedUsage {
   replayed: number;
 }
 
+/** One distinct Claude response's usage as Anthropic counts it (the four input parts disjoint), for pricing it independently. */
+export interface ClaudeResponseUsage {
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_write_5m_tokens: number;
+  cache_write_1h_tokens: number;
+  cache_read_tokens: number;
+}
+
+export interface ClaudeExpectedUsage extends ExpectedUsage {
+  cache_creation_1h_tokens: number;
+  /** Every distinct response once (the resumed session's copies are not repeated). */
+  usages: ClaudeResponseUsage[];
+}
+
 function emptyExpected(): ExpectedUsage {
   return { files: 0, lines: 0, bad_lines: 0, responses: 0, input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_read_tokens: 0, by_model: {}, replayed: 0 };
 }
@@ -97,15 +115,29 @@ class LogFile {
 interface ClaudeResponseLines {
   lines: unknown[];
   model: string;
-  usage: { input: number; output: number; cacheCreation: number; cacheRead: number };
+  /** cacheCreation1h is 0 where the line does not split the writes: they are then all 5-minute writes. */
+  usage: { input: number; output: number; cacheCreation: number; cacheCreation1h: number; cacheRead: number };
 }
+
+/** The model whose long requests (input above 200k tokens, cache parts included) the generator writes, to exercise its price tier. */
+export const CLAUDE_LONG_CONTEXT_MODEL = 'claude-sonnet-4-5-20250929';
 
 /** One API response as Claude Code logs it: 1-4 lines, same ids, output growing; the last has the stop_reason unless `openEnded`. */
 function claudeResponse(dice: Dice, base: Record<string, unknown>, time: number, openEnded: boolean): ClaudeResponseLines {
   const model = dice.pick(CLAUDE_MODELS);
   const messageId = `msg_01${dice.hex(22)}`;
   const requestId = `req_011C${dice.hex(20)}`;
-  const usage = { input: dice.int(1, 40), output: dice.int(20, 3000), cacheCreation: dice.chance(0.3) ? dice.int(500, 20_000) : 0, cacheRead: dice.int(0, 150_000) };
+  const long = model === CLAUDE_LONG_CONTEXT_MODEL && dice.chance(0.15);
+  const input = dice.int(1, 40);
+  const output = dice.int(20, 3000);
+  const cacheCreation = dice.chance(0.3) ? dice.int(500, 20_000) : 0;
+  // Long requests straddle the threshold: most are above 200k input tokens, some at or just below it.
+  const longRead = dice.chance(0.25) ? 200_000 - cacheCreation - 40 - dice.int(0, 20_000) : dice.int(200_000, 420_000);
+  const usage = { input, output, cacheCreation, cacheCreation1h: 0, cacheRead: long ? longRead : dice.int(0, 150_000) };
+  // Claude Code 1.x logged only the total of the cache writes; newer versions split it by duration.
+  const split = dice.chance(0.7);
+  if (split && cacheCreation > 0 && dice.chance(0.5)) usage.cacheCreation1h = dice.chance(0.3) ? cacheCreation : dice.int(0, cacheCreation);
+  const cacheSplit = split ? { cache_creation: { ephemeral_5m_input_tokens: cacheCreation - usage.cacheCreation1h, ephemeral_1h_input_tokens: usage.cacheCreation1h } } : {};
   const parts = dice.int(1, 4);
   const lines: unknown[] = [];
   for (let part = 1; part <= parts; part += 1) {
@@ -130,6 +162,7 @@ function claudeResponse(dice: Dice, base: Record<string, unknown>, time: number,
           input_tokens: usage.input,
           cache_creation_input_tokens: usage.cacheCreation,
           cache_read_input_tokens: usage.cacheRead,
+          ...cacheSplit,
           output_tokens: output,
           service_tier: 'standard',
         },
@@ -139,8 +172,17 @@ function claudeResponse(dice: Dice, base: Record<string, unknown>, time: number,
   return { lines, model, usage };
 }
 
-function countResponse(expected: ExpectedUsage, response: ClaudeResponseLines): void {
+function countResponse(expected: ClaudeExpectedUsage, response: ClaudeResponseLines): void {
   const { usage } = response;
+  expected.usages.push({
+    model: response.model,
+    input_tokens: usage.input,
+    output_tokens: usage.output,
+    cache_write_5m_tokens: usage.cacheCreation - usage.cacheCreation1h,
+    cache_write_1h_tokens: usage.cacheCreation1h,
+    cache_read_tokens: usage.cacheRead,
+  });
+  expected.cache_creation_1h_tokens += usage.cacheCreation1h;
   expected.responses += 1;
   expected.input_tokens += usage.input + usage.cacheCreation + usage.cacheRead;
   expected.output_tokens += usage.output;
@@ -150,9 +192,9 @@ function countResponse(expected: ExpectedUsage, response: ClaudeResponseLines): 
 }
 
 /** A Claude Code config folder: `<dir>/projects/<project>/<session>.jsonl` plus `<session>/subagents/agent-*.jsonl`. */
-export function generateClaudeLogs(dir: string, options: GenerateOptions): ExpectedUsage {
+export function generateClaudeLogs(dir: string, options: GenerateOptions): ClaudeExpectedUsage {
   const dice = new Dice(options.seed ?? 1);
-  const expected = emptyExpected();
+  const expected: ClaudeExpectedUsage = { ...emptyExpected(), cache_creation_1h_tokens: 0, usages: [] };
   const sessions: { project: string; cwd: string; sessionId: string; file: LogFile; responses: ClaudeResponseLines[] }[] = [];
   let time = START;
   let written = 0;
@@ -561,5 +603,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const expected = generator.generate(dir, { responses: flag('responses', 1000), seed: flag('seed', generator.seed) });
-  process.stdout.write(`${JSON.stringify(expected, null, 2)}\n`);
+  // The per-response list is for tests; the sums are what a reader of this output compares.
+  process.stdout.write(`${JSON.stringify(expected, (key, value: unknown) => (key === 'usages' ? undefined : value), 2)}\n`);
 }

@@ -1,14 +1,15 @@
 /**
  * Writes the sample ledger shipped in the repo (src/data/sample-ledger.csv):
- * a few hundred deterministic rows over ~60 days, several hooks, models and
- * workspaces, some errors, and prompts that stress CSV and HTML escaping.
+ * a few hundred deterministic rows over ~60 days, several hooks, models,
+ * workspaces and users, some errors, some 1-hour cache writes, and prompts
+ * that stress CSV and HTML escaping. Written in the latest schema version.
  *
  *   node scripts/generate-sample-ledger.ts [--rows N] [--days N] [--prompt-repeat N] [--seed N] [--out PATH]
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Pricing, formatRows, headerLine, shippedPriceTable, validateRecord, type HookTriggerType, type LedgerRecord } from '../src/lib/tracker/index.ts';
+import { LATEST_SCHEMA_VERSION, Pricing, formatRows, headerLine, shippedPriceTable, validateRecord, type HookTriggerType, type LedgerRecord } from '../src/lib/tracker/index.ts';
 import { seededRandom } from './_seeded-random.ts';
 
 const { values } = parseArgs({
@@ -30,6 +31,8 @@ const END = Date.parse('2026-11-20T18:00:00.000Z');
 const DAYS = Number(values.days);
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-20250514', 'claude-3-5-haiku-20241022', 'gpt-5', 'gemini-2.5-pro', 'in-house-llm'];
 const WORKSPACES = ['payments-api', 'web-frontend', 'data-pipeline', 'infra'];
+// One user stays unnamed (user_mode none), one is hashed (user_mode hash), as a mixed team's ledger would hold.
+const USERS = ['ana@example.com', 'bo.li@example.com', 'chidi@example.com', 'dev-ops-bot', '9f2c4e1ab37d8056', ''];
 const HOOKS: readonly { name: string; trigger: HookTriggerType; patterns: string }[] = [
   { name: 'token-tracker-hook', trigger: 'agentExecutionCompleted', patterns: '' },
   { name: 'kiro-prompt-submit', trigger: 'userMessage', patterns: '' },
@@ -68,6 +71,9 @@ for (let index = 0; index < count; index += 1) {
   const model = pick(MODELS);
   const cacheRead = random() < 0.6 ? between(0, 40_000) : 0;
   const cacheCreation = random() < 0.3 ? between(0, 8_000) : 0;
+  // About a third of Claude's cache writes go to the 1-hour cache; some rows only know the total.
+  const oneHour = model.startsWith('claude') && cacheCreation > 0 && random() < 0.35;
+  const cacheCreation1h = oneHour ? between(1, cacheCreation) : random() < 0.5 ? null : 0;
   const input = cacheRead + cacheCreation + between(200, 12_000);
   const output = failed ? 0 : between(50, 4_000);
   const known = !failed && random() < 0.9;
@@ -76,6 +82,7 @@ for (let index = 0; index < count; index += 1) {
     output_tokens: known || !failed ? output : null,
     cache_creation_tokens: cacheCreation,
     cache_read_tokens: cacheRead,
+    cache_creation_1h_tokens: cacheCreation1h,
   };
   records.push(
     validateRecord(
@@ -98,11 +105,12 @@ for (let index = 0; index < count; index += 1) {
         // A few rows stay unpriced (in-house-llm has no price), as in real ledgers.
         cost_usd: pricing.cost(model, counts),
         usage_source: hook.name.startsWith('kiro') ? 'estimated' : hook.name.startsWith('claude') ? 'transcript' : 'reported',
+        user: pick(USERS),
       },
       rules,
     ),
   );
 }
 records.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
-writeFileSync(values.out, headerLine(2) + formatRows(records, 2), { mode: 0o600 });
+writeFileSync(values.out, headerLine(LATEST_SCHEMA_VERSION) + formatRows(records, LATEST_SCHEMA_VERSION), { mode: 0o600 });
 process.stdout.write(`wrote ${records.length} rows to ${values.out}\n`);

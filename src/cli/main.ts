@@ -21,6 +21,7 @@ export const commands: CommandLoaders = {
   export: () => import('./commands/export.ts').then((module) => module.default as Command),
   repair: () => import('./commands/repair.ts').then((module) => module.default as Command),
   migrate: () => import('./commands/migrate.ts').then((module) => module.default as Command),
+  reprice: () => import('./commands/reprice.ts').then((module) => module.default as Command),
   doctor: () => import('./commands/doctor.ts').then((module) => module.default as Command),
   init: () => import('./commands/init.ts').then((module) => module.default as Command),
 };

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { V2_COLUMNS } from '../../src/lib/tracker/index.ts';
+import { V3_COLUMNS } from '../../src/lib/tracker/index.ts';
 import { runCli, tempWorkspace } from '../helpers/cli.ts';
 
 const WRITERS = 10;
@@ -39,8 +39,8 @@ describe('concurrent appends', () => {
     expect((await runCli(['flush', '--csv', ledger], { cwd: root })).code).toBe(0);
 
     const text = readFileSync(ledger, 'utf8');
-    expect(text.split('\n', 1)[0]).toBe(V2_COLUMNS.join(','));
-    expect(text.indexOf(V2_COLUMNS.join(','), 1)).toBe(-1);
+    expect(text.split('\n', 1)[0]).toBe(V3_COLUMNS.join(','));
+    expect(text.indexOf(V3_COLUMNS.join(','), 1)).toBe(-1);
     const rows = parse(text, { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(WRITERS * RECORDS_EACH);
     expect(new Set(rows.map((row) => row.agent_execution_id)).size).toBe(WRITERS * RECORDS_EACH);

@@ -1,4 +1,4 @@
-import { rmSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +72,35 @@ describe('token-ledger import claude', () => {
     rmSync(`${csv}.imports`, { recursive: true });
     const again = await runCli(['import', 'claude', '--dir', dir, '--json', '--csv', csv], { cwd: root });
     expect(JSON.parse(again.stdout)).toMatchObject({ added: 0, duplicates: expected.responses + 3 });
+  });
+
+  it('names the models the price table lacks (report --by model, doctor); reprice prices them once an override has them', async () => {
+    const { root, csv } = workspace();
+    const dir = join(root, 'claude-home');
+    const expected = generateClaudeLogs(dir, { responses: 80, seed: 6 });
+    expect(expected.by_model['claude-lab-preview-x']).toBeGreaterThan(0);
+    await runCli(['import', 'claude', '--dir', dir, '--csv', csv], { cwd: root });
+    const byModel = async () => JSON.parse((await runCli(['report', '--by', 'model', '--json', '--csv', csv], { cwd: root })).stdout) as { unpriced_models: string[]; totals: { cost_usd: number; unpriced_transactions: number } };
+    const before = await byModel();
+    expect(before.unpriced_models).toEqual(['claude-lab-preview-x']);
+    expect(before.totals.unpriced_transactions).toBe(expected.by_model['claude-lab-preview-x']);
+    const doctor = JSON.parse((await runCli(['doctor', '--json', '--csv', csv], { cwd: root })).stdout) as { checks: { check: string; status: string; detail: string }[] };
+    expect(doctor.checks.find((check) => check.check === 'pricing')).toMatchObject({ status: 'info', detail: expect.stringContaining('claude-lab-preview-x') });
+
+    mkdirSync(join(root, '.kiro'), { recursive: true });
+    writeFileSync(join(root, '.kiro', 'prices.json'), JSON.stringify({ models: { 'claude-lab-preview-x': { input: 1, output: 1, cache_write: 1, cache_read: 1 } } }));
+    writeFileSync(join(root, '.kiro', 'token-tracker.json'), JSON.stringify({ pricing: { file: '.kiro/prices.json' } }));
+    const reprice = await runCli(['reprice', '--json', '--csv', csv], { cwd: root });
+    expect(reprice.code).toBe(0);
+    const repriced = JSON.parse(reprice.stdout) as { repriced: number; rows: number; cost_before_usd: number; cost_after_usd: number; backups: string[] };
+    expect(repriced).toMatchObject({ repriced: expected.by_model['claude-lab-preview-x'], rows: expected.responses });
+    expect(repriced.backups).toHaveLength(1);
+    const after = await byModel();
+    expect(after.unpriced_models).toEqual([]);
+    expect(after.totals.unpriced_transactions).toBe(0);
+    expect(after.totals.cost_usd).toBeCloseTo(repriced.cost_after_usd, 8);
+    expect(repriced.cost_before_usd).toBeCloseTo(before.totals.cost_usd, 8);
+    expect((await runCli(['validate', '--csv', csv], { cwd: root })).code).toBe(0);
   });
 
   it('reads CLAUDE_CONFIG_DIR when no --dir is given', async () => {

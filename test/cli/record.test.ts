@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { V1_COLUMNS, V2_COLUMNS } from '../../src/lib/tracker/index.ts';
+import { V1_COLUMNS, V3_COLUMNS, headerLine } from '../../src/lib/tracker/index.ts';
 import { runCli, runProcess, tempWorkspace } from '../helpers/cli.ts';
 
 describe('token-ledger record / validate / report', () => {
@@ -16,7 +16,7 @@ describe('token-ledger record / validate / report', () => {
     ledger = join(root, '.kiro', 'token_transactions.csv');
   });
 
-  it('appends one row under the exact standard headers plus the v2 columns', async () => {
+  it('appends one row under the exact standard headers plus the v2 and v3 columns', async () => {
     const result = await runCli(
       ['record', '--prompt', 'Say "hi", then stop', '--tokens', '1250', '--elapsed', '2.34', '--trigger', 'manual', '--hook-name', 'token-tracker-hook', '--session', 's1', '--execution', 'e1', '--workspace', 'demo'],
       { cwd: root },
@@ -28,7 +28,7 @@ describe('token-ledger record / validate / report', () => {
     const text = readFileSync(ledger, 'utf8');
     const [header] = text.split('\n');
     expect(header?.split(',').slice(0, 12)).toEqual([...V1_COLUMNS]);
-    expect(header?.split(',')).toEqual([...V2_COLUMNS]);
+    expect(header?.split(',')).toEqual([...V3_COLUMNS]);
     const rows = parse(text, { columns: true }) as Record<string, string>[];
     expect(rows).toEqual([
       expect.objectContaining({
@@ -133,5 +133,61 @@ describe('token-ledger record / validate / report', () => {
     expect(result.code).toBe(1);
     const json = JSON.parse(result.stdout) as { ok: boolean; invalid: number; problems: { line: number }[] };
     expect(json).toMatchObject({ ok: false, invalid: 1, problems: [{ line: 3 }] });
+  });
+});
+
+describe('token-ledger record: the user and the 1-hour cache writes', () => {
+  const record = ['record', '--tokens', '1000', '--input-tokens', '900', '--output-tokens', '100', '--cache-creation-tokens', '400', '--elapsed', '1', '--model', 'claude-haiku-4-5'];
+  const rowsOf = (path: string) => parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[];
+
+  it('prices the 1-hour part at 2x input and names the user from --user, else TOKEN_LEDGER_USER; report --by user groups them', async () => {
+    const root = tempWorkspace();
+    mkdirSync(join(root, '.git'));
+    const ledger = join(root, 'ledger.csv');
+    expect((await runCli([...record, '--cache-creation-1h-tokens', '100', '--user', 'ana@example.com', '--csv', ledger], { cwd: root })).code).toBe(0);
+    expect((await runCli([...record, '--csv', ledger], { cwd: root, env: { TOKEN_LEDGER_USER: 'bo@example.com' } })).code).toBe(0);
+    const stdin = JSON.stringify({ tokens_used: 5, elapsed_time: 1, user: 'bo@example.com', cache_creation_1h_tokens: null });
+    expect((await runCli(['record', '--stdin', '--csv', ledger], { cwd: root, input: stdin })).code).toBe(0);
+    const rows = rowsOf(ledger);
+    expect(rows.map((row) => [row.user, row.cache_creation_1h_tokens])).toEqual([
+      ['ana@example.com', '100'],
+      ['bo@example.com', ''],
+      ['bo@example.com', ''],
+    ]);
+    // Haiku 4.5: 500 fresh x $1 + 300 x $1.25 (5 minutes) + 100 x $2 (1 hour) + 100 out x $5, per million
+    expect(Number(rows[0]?.cost_usd)).toBeCloseTo((500 * 1 + 300 * 1.25 + 100 * 2 + 100 * 5) / 1e6, 10);
+    expect(Number(rows[1]?.cost_usd)).toBeCloseTo((500 * 1 + 400 * 1.25 + 100 * 5) / 1e6, 10);
+    const report = JSON.parse((await runCli(['report', '--by', 'user', '--json', '--csv', ledger], { cwd: root })).stdout) as { groups: { key: string; transactions: number }[] };
+    expect(report.groups.map((group) => [group.key, group.transactions])).toEqual([
+      ['bo@example.com', 2],
+      ['ana@example.com', 1],
+    ]);
+  });
+
+  it('rejects a 1-hour part larger than the cache writes, and hashes the user under user_mode hash', async () => {
+    const root = tempWorkspace();
+    mkdirSync(join(root, '.kiro'), { recursive: true });
+    writeFileSync(join(root, '.kiro', 'token-tracker.json'), JSON.stringify({ user: 'team-lead@example.com', user_mode: 'hash' }));
+    const ledger = join(root, 'ledger.csv');
+    const tooMany = await runCli([...record, '--cache-creation-1h-tokens', '401', '--csv', ledger], { cwd: root });
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toContain('cache_creation_1h_tokens');
+    expect(existsSync(ledger)).toBe(false);
+    expect((await runCli([...record, '--csv', ledger], { cwd: root, env: { TOKEN_LEDGER_USER: 'ignored@example.com' } })).code).toBe(0);
+    const { createHash } = await import('node:crypto');
+    expect(rowsOf(ledger)[0]?.user).toBe(createHash('sha256').update('team-lead@example.com').digest('hex').slice(0, 16));
+  });
+
+  it('appends to a v2 ledger in v2, and migrate rewrites it as v3', async () => {
+    const root = tempWorkspace();
+    const ledger = join(root, 'ledger.csv');
+    writeFileSync(ledger, headerLine(2));
+    expect((await runCli([...record, '--user', 'ana@example.com', '--csv', ledger], { cwd: root })).code).toBe(0);
+    expect(readFileSync(ledger, 'utf8').split('\n')[0]?.split(',')).toHaveLength(20);
+    const migrated = await runCli(['migrate', '--csv', ledger, '--json'], { cwd: root });
+    expect(migrated.code).toBe(0);
+    expect(JSON.parse(migrated.stdout)).toMatchObject({ migrated: [ledger], rows: 1 });
+    expect(readFileSync(ledger, 'utf8').split('\n')[0]).toBe(V3_COLUMNS.join(','));
+    expect((await runCli(['validate', '--csv', ledger], { cwd: root })).code).toBe(0);
   });
 });

@@ -27,6 +27,8 @@ export function validRecord(overrides: Partial<LedgerRecord> = {}): LedgerRecord
     cache_read_tokens: 400,
     cost_usd: 0.0123,
     usage_source: 'reported',
+    cache_creation_1h_tokens: null,
+    user: 'dev@example.com',
     ...overrides,
   };
 }
@@ -81,6 +83,7 @@ export const validRecordArbitrary: fc.Arbitrary<LedgerRecord> = fc
     prompt_text: promptText,
     output: fc.integer({ min: 1, max: 400_000 }),
     cacheCreation: fc.integer({ min: 0, max: 100_000 }),
+    oneHourShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
     cacheRead: fc.integer({ min: 0, max: 100_000 }),
     fresh: fc.integer({ min: 0, max: 300_000 }),
     knownSplit: fc.boolean(),
@@ -96,6 +99,7 @@ export const validRecordArbitrary: fc.Arbitrary<LedgerRecord> = fc
     model: fc.constantFrom('', 'claude-sonnet-4-5-20250929', 'gpt-5', 'gemini-2.5-pro'),
     cost: fc.option(fc.integer({ min: 0, max: 10_000_000_000 }).map((n) => n / 1e8), { nil: null }),
     usage_source: fc.option(fc.constantFrom(...USAGE_SOURCES), { nil: null }),
+    user: fc.oneof(fc.constantFrom('', 'dev@example.com', 'Zoë, "ops"', 'a1b2c3d4e5f60718'), fc.string({ maxLength: 254 }).map((text) => text.replace(/[\u0000-\u001f\u007f]/g, ''))),
   })
   .map((r) => {
     const input = r.fresh + r.cacheCreation + r.cacheRead;
@@ -122,5 +126,7 @@ export const validRecordArbitrary: fc.Arbitrary<LedgerRecord> = fc
       cache_read_tokens: r.knownSplit && fits ? r.cacheRead : null,
       cost_usd: r.cost,
       usage_source: r.usage_source,
+      cache_creation_1h_tokens: r.knownSplit && fits && r.oneHourShare !== null ? Math.floor(r.cacheCreation * r.oneHourShare) : null,
+      user: r.user,
     } satisfies LedgerRecord;
   });

@@ -58,6 +58,9 @@ function hostileRecords(now: Date): LedgerRecord[] {
         cache_read_tokens: 100 * index,
         cost_usd: null,
         usage_source: 'reported',
+        // Written as schema v2 below (the site reads older ledgers too), which has neither column.
+        cache_creation_1h_tokens: null,
+        user: '',
         ...row,
       },
       { now, maxAgeDays: null },

@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { runDoctor } from '../../lib/tracker/index.ts';
+import { checkUnpricedModels, runDoctor } from '../../lib/tracker/index.ts';
 import { csvArg, EXIT, hookCommandBase, jsonArg, printJson } from '../_shared.ts';
 
 const MARK = { ok: 'ok     ', info: 'info   ', problem: 'PROBLEM' } as const;
@@ -8,15 +9,17 @@ const MARK = { ok: 'ok     ', info: 'info   ', problem: 'PROBLEM' } as const;
 export default defineCommand({
   meta: {
     name: 'doctor',
-    description: 'Check config, Kiro hook files, Claude Code hooks (with one synthetic hook call), ledger, permissions, disk space, spool backlog, lock and backups; exit 1 on any problem',
+    description: 'Check config, Kiro hook files, Claude Code hooks (with one synthetic hook call), ledger, permissions, disk space, spool backlog, lock, backups and unpriced models; exit 1 on any problem',
   },
   args: {
     'no-hook-call': { type: 'boolean', description: 'Skip the synthetic Claude Code hook call (run end to end into a temporary ledger)' },
     ...csvArg,
     ...jsonArg,
   },
-  run({ args }) {
-    const { ledgerPath, checks } = runDoctor({ csvPath: args.csv ? resolve(args.csv) : undefined, hookCommandBase: hookCommandBase(), tryHook: !args['no-hook-call'] });
+  async run({ args }) {
+    const { ledgerPath, checks, loaded } = runDoctor({ csvPath: args.csv ? resolve(args.csv) : undefined, hookCommandBase: hookCommandBase(), tryHook: !args['no-hook-call'] });
+    const pricing = loaded ? await checkUnpricedModels(ledgerPath, loaded, availableParallelism()) : undefined;
+    if (pricing) checks.push(pricing);
     const problems = checks.filter((check) => check.status === 'problem').length;
     if (args.json) printJson({ path: ledgerPath, ok: problems === 0, checks });
     else {

@@ -5,7 +5,7 @@ import { csvArg, EXIT, jsonArg, ledgerTarget, printJson } from '../_shared.ts';
 export default defineCommand({
   meta: {
     name: 'migrate',
-    description: 'Rewrite a v1 ledger (the 12 standard columns) as v2 (all 20 columns), atomically and after a backup',
+    description: 'Rewrite a v1 (12 columns) or v2 (20 columns) ledger as v3 (all 22 columns), atomically and after a backup',
   },
   args: { ...csvArg, ...jsonArg },
   async run({ args }) {
@@ -16,8 +16,8 @@ export default defineCommand({
     else {
       process.stdout.write(
         result === null
-          ? `Nothing to migrate: ${path} is schema v2 already.\n`
-          : `Migrated ${migrated.length} file(s) to schema v2 (${result.kept} rows). Backup first: ${result.backups.join(', ')}\n`,
+          ? `Nothing to migrate: ${path} is schema v3 already.\n`
+          : `Migrated ${migrated.length} file(s) to schema v3 (${result.kept} rows). Backup first: ${result.backups.join(', ')}\n`,
       );
     }
     return EXIT.ok;

@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
 import { TrackerError, ValidationError } from '../../lib/tracker/errors.ts';
 import { recordTransactions, type RecordInput } from '../../lib/tracker/record/record.ts';
-import { V2_COLUMNS } from '../../lib/tracker/schema.ts';
+import { V3_COLUMNS } from '../../lib/tracker/schema.ts';
 import { armHookDeadline, csvArg, EXIT, jsonArg, ledgerTarget, numberFlag, printJson, reportLost, reportSpooled, strictArg, writeStdout } from '../_shared.ts';
 
 const FLAG_FIELDS = {
@@ -11,6 +11,7 @@ const FLAG_FIELDS = {
   'output-tokens': ['output_tokens', 'number'],
   'cache-creation-tokens': ['cache_creation_tokens', 'number'],
   'cache-read-tokens': ['cache_read_tokens', 'number'],
+  'cache-creation-1h-tokens': ['cache_creation_1h_tokens', 'number'],
   elapsed: ['elapsed_time', 'number'],
   trigger: ['hook_trigger_type', 'text'],
   'hook-name': ['hook_name', 'text'],
@@ -19,6 +20,7 @@ const FLAG_FIELDS = {
   workspace: ['workspace_folder', 'text'],
   'file-patterns': ['file_patterns', 'text'],
   model: ['model', 'text'],
+  user: ['user', 'text'],
   cost: ['cost_usd', 'number'],
   timestamp: ['timestamp', 'text'],
 } as const satisfies Record<string, readonly [keyof RecordInput, 'text' | 'number']>;
@@ -64,13 +66,13 @@ function asRecordInput(value: unknown, where: string): RecordInput {
       hint: 'Send {"column": value, ...} with ledger column names as keys.',
     });
   }
-  const unknown = Object.keys(value).filter((key) => !(V2_COLUMNS as readonly string[]).includes(key));
+  const unknown = Object.keys(value).filter((key) => !(V3_COLUMNS as readonly string[]).includes(key));
   if (unknown.length > 0) {
     throw new ValidationError(
       'INVALID_RECORD',
       `${where}: the record was rejected and nothing was written`,
       unknown.map((field) => ({ field, value: (value as Record<string, unknown>)[field], rule: 'is not a ledger column' })),
-      `Allowed keys: ${V2_COLUMNS.join(', ')}.`,
+      `Allowed keys: ${V3_COLUMNS.join(', ')}.`,
     );
   }
   return value as RecordInput;
@@ -85,6 +87,11 @@ export default defineCommand({
     'output-tokens': { type: 'string', description: 'Output tokens', valueHint: 'N' },
     'cache-creation-tokens': { type: 'string', description: 'Input tokens written to the prompt cache', valueHint: 'N' },
     'cache-read-tokens': { type: 'string', description: 'Input tokens read from the prompt cache', valueHint: 'N' },
+    'cache-creation-1h-tokens': {
+      type: 'string',
+      description: 'The part of --cache-creation-tokens written to the 1-hour cache (priced at 2x input; the rest at the 5-minute rate)',
+      valueHint: 'N',
+    },
     elapsed: { type: 'string', description: 'Elapsed seconds (0.001..3600)', valueHint: 'SECONDS' },
     trigger: { type: 'string', description: 'Hook trigger type (default manual)', valueHint: 'TYPE' },
     'hook-name': { type: 'string', description: 'Hook name, kebab-case (default token-tracker-hook)', valueHint: 'NAME' },
@@ -93,6 +100,11 @@ export default defineCommand({
     workspace: { type: 'string', description: 'Workspace folder name (default: the workspace root folder name)', valueHint: 'NAME' },
     'file-patterns': { type: 'string', description: '";"-separated globs the hook watched', valueHint: 'GLOBS' },
     model: { type: 'string', description: 'Model id, e.g. claude-sonnet-4-5-20250929', valueHint: 'MODEL' },
+    user: {
+      type: 'string',
+      description: 'Who ran the agent (default: config user, else env TOKEN_LEDGER_USER, else git user.email, else the OS user; config user_mode applies)',
+      valueHint: 'NAME',
+    },
     cost: { type: 'string', description: 'Cost in USD (default: from the pricing table)', valueHint: 'USD' },
     error: { type: 'string', description: 'Mark the interaction as failed with this message', valueHint: 'MESSAGE' },
     timestamp: { type: 'string', description: 'ISO 8601 UTC time (default: now)', valueHint: 'ISO' },

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { availableParallelism } from 'node:os';
-import { GROUP_KEYS, aggregateLedger, costCoverage, parseDateBound, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
+import { GROUP_KEYS, aggregateLedger, costCoverage, parseDateBound, pricingFor, unpricedModels, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
 import { csvArg, EXIT, formatTable, jsonArg, ledgerTarget, printJson, UsageError } from '../_shared.ts';
 
 const integer = new Intl.NumberFormat('en-US');
@@ -41,7 +41,7 @@ export default defineCommand({
       throw new UsageError(`--by must be one of ${GROUP_KEYS.join(', ')} (got ${JSON.stringify(by)})`);
     }
     const groupKey = by as GroupKey | undefined;
-    const { path } = ledgerTarget(args.csv);
+    const { loaded, path } = ledgerTarget(args.csv);
     const { report, invalidRows } = await aggregateLedger(path, {
       aggregate: {
         groupBy: groupKey ? [groupKey] : [],
@@ -54,8 +54,10 @@ export default defineCommand({
       process.stderr.write(`token-ledger: skipped ${invalidRows} invalid rows of ${path}; run \`token-ledger validate\` to list them\n`);
     }
     const groups = groupKey ? (report.groups[groupKey] ?? []) : [];
+    // By model, the groups say which models have unpriced rows; the price table says which of them it lacks.
+    const unpriced = groupKey === 'model' ? unpricedModels(groups, pricingFor(loaded)) : undefined;
     if (args.json) {
-      printJson({ totals: report.totals, groups, ...(groupKey ? { by: groupKey } : {}), invalid_rows: invalidRows });
+      printJson({ totals: report.totals, groups, ...(groupKey ? { by: groupKey } : {}), ...(unpriced ? { unpriced_models: unpriced } : {}), invalid_rows: invalidRows });
       return EXIT.ok;
     }
     if (report.totals.transactions === 0) {
@@ -67,6 +69,9 @@ export default defineCommand({
     process.stdout.write(`${formatTable([groupKey ?? '', ...HEADER.slice(1)], rows)}\n`);
     if (report.totals.unpriced_transactions > 0) {
       process.stdout.write(`* ${report.totals.unpriced_transactions} transactions have no price (a model not in the pricing table, or no token counts); their cost is not included.\n`);
+      if (unpriced && unpriced.length > 0) {
+        process.stdout.write(`  Not in the pricing table: ${unpriced.join(', ')}. Add them to a pricing.file override, then run \`token-ledger reprice\`.\n`);
+      }
     }
     return EXIT.ok;
   },

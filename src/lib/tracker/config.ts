@@ -13,6 +13,8 @@ export const CONFIG_FILE = '.kiro/token-tracker.json';
 export const HOOKS_DIR = '.kiro/hooks';
 export const DEFAULT_LEDGER_PATH = '.kiro/token_transactions.csv';
 export const PROMPT_MODES = ['full', 'truncate', 'hash', 'none'] as const;
+/** How the `user` column names who ran the agent: as found, as a short hash, or not at all. */
+export const USER_MODES = ['plain', 'hash', 'none'] as const;
 
 function isRegExpSource(source: string): boolean {
   try {
@@ -48,6 +50,13 @@ const configFields = {
     .int({ error: 'must be a whole number' })
     .check(z.minimum(50, { error: 'must be at least 50' }), z.maximum(100_000, { error: 'must be at most 100000' })),
   prompt_mode: z.enum(PROMPT_MODES, { error: `must be one of ${PROMPT_MODES.join(', ')}` }),
+  user: z.nullable(
+    z.string({ error: 'must be text (who runs the agent, e.g. an email) or null' }).check(
+      z.maxLength(254, { error: 'must be at most 254 characters' }),
+      z.refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { error: 'must not contain control characters' }),
+    ),
+  ),
+  user_mode: z.enum(USER_MODES, { error: `must be one of ${USER_MODES.join(', ')}` }),
   max_age_days: z.int({ error: 'must be a whole number' }).check(z.minimum(1, { error: 'must be at least 1' })),
   backup_enabled: z.boolean({ error: 'must be true or false' }),
   backup_interval_hours: z.number({ error: 'must be a number' }).check(z.positive({ error: 'must be more than 0' })),
@@ -82,6 +91,8 @@ export const DEFAULT_CONFIG: TrackerConfig = {
   csv_file_path: DEFAULT_LEDGER_PATH,
   max_prompt_length: 1000,
   prompt_mode: 'truncate',
+  user: null,
+  user_mode: 'plain',
   max_age_days: 365,
   backup_enabled: false,
   backup_interval_hours: 24,

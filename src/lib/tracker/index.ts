@@ -3,6 +3,9 @@ export {
   V1_COLUMNS,
   V2_COLUMNS,
   V2_EXTRA_COLUMNS,
+  V3_COLUMNS,
+  V3_EXTRA_COLUMNS,
+  LATEST_SCHEMA_VERSION,
   HOOK_TRIGGER_TYPES,
   USAGE_SOURCES,
   LIMITS,
@@ -24,6 +27,7 @@ export {
   DEFAULT_LEDGER_PATH,
   ENV_OVERRIDES,
   PROMPT_MODES,
+  USER_MODES,
   findWorkspaceRoot,
   isTrackingEnabled,
   loadConfig,
@@ -48,6 +52,7 @@ export {
 export {
   GROUP_KEYS,
   NO_ERROR_KEY,
+  UNKNOWN_KEY,
   UsageAggregator,
   costCoverage,
   groupKeyOf,
@@ -62,6 +67,8 @@ export {
   type UsageStats,
 } from './report/aggregate.ts';
 export { aggregateLedger, type LedgerScan, type LedgerScanOptions } from './report/ledger-scan.ts';
+export { ledgerUnpricedModels, unpricedModels } from './report/unpriced.ts';
+export { USER_HASH_LENGTH, gitUserEmail, resolveUser, userForLedger } from './record/user.ts';
 export { DEFAULT_HOOK_NAME, completeRecord, recordTransaction, recordTransactions, type RecordInput, type RecordOptions, type RecordResult } from './record/record.ts';
 // Reliability and maintenance: spool and replay, backups, rotation, rewrites, redaction.
 export { lockState, type LockState } from './ledger/lock.ts';
@@ -72,24 +79,28 @@ export { besideSpoolDir, cacheSpoolDir, spoolDirs } from './ledger/spool-dirs.ts
 export { HOOK_BUDGET_MS, deliverRecord, type Delivery } from './record/deliver.ts';
 export { backupDir, backupIfDue, createBackup, listBackups, type BackupFile } from './maintenance/backup.ts';
 export { rotateLedger } from './maintenance/rotate.ts';
-export { rewriteFile, rewriteLedger, type RewriteResult, type RowAction, type RowDecision } from './ledger/rewrite.ts';
+export { rewriteFile, rewriteLedger, type RecordRevision, type RewriteResult, type RowAction, type RowDecision } from './ledger/rewrite.ts';
 export { MAINTENANCE_LOCK_TIMEOUT_MS } from './ledger/rewrite.ts';
 export { purgeLedger } from './maintenance/purge.ts';
 export { eraseRows, rowMatches, type EraseResult, type EraseSelector } from './maintenance/erase.ts';
 export { filesNeedingMigration, migrateLedger } from './maintenance/migrate.ts';
 export { rejectsPathFor, repairLedger } from './maintenance/repair.ts';
+export { repriceLedger, type RepriceResult } from './maintenance/reprice.ts';
 export { EXPORT_FORMATS, exportLedger, guardCell, type ExportCounts, type ExportFormat } from './maintenance/export.ts';
-export { runDoctor, type CheckStatus, type DoctorCheck } from './maintenance/doctor.ts';
+export { checkUnpricedModels, runDoctor, type CheckStatus, type DoctorCheck } from './maintenance/doctor.ts';
 export {
+  ONE_HOUR_CACHE_WRITE_FACTOR,
   Pricing,
   shippedPriceTable,
   costOfCandidate,
   modelPriceSchema,
   parsePriceTable,
   priceTableSchema,
+  priceTierSchema,
   pricingFor,
   type ModelPrice,
   type PriceTable,
+  type PriceTier,
   type TokenCounts,
 } from './pricing/pricing.ts';
 // OTLP export; the OpenTelemetry SDK itself loads only when a row is sent.

@@ -35,11 +35,20 @@ export const V2_EXTRA_COLUMNS = [
 
 export const V2_COLUMNS = [...V1_COLUMNS, ...V2_EXTRA_COLUMNS] as const;
 
-export type Column = (typeof V2_COLUMNS)[number];
-export type SchemaVersion = 1 | 2;
+/** Columns schema v3 appends after v2's 20: the 1-hour part of the cache writes (priced apart) and who ran the agent. */
+export const V3_EXTRA_COLUMNS = ['cache_creation_1h_tokens', 'user'] as const;
+
+export const V3_COLUMNS = [...V2_COLUMNS, ...V3_EXTRA_COLUMNS] as const;
+
+export type Column = (typeof V3_COLUMNS)[number];
+export type SchemaVersion = 1 | 2 | 3;
+
+/** The version new ledgers are created in and `migrate` rewrites to. */
+export const LATEST_SCHEMA_VERSION = 3 satisfies SchemaVersion;
 
 export function columnsFor(version: SchemaVersion): readonly Column[] {
-  return version === 1 ? V1_COLUMNS : V2_COLUMNS;
+  if (version === 1) return V1_COLUMNS;
+  return version === 2 ? V2_COLUMNS : V3_COLUMNS;
 }
 
 export const HOOK_TRIGGER_TYPES = [
@@ -60,6 +69,7 @@ export const LIMITS = {
   maxIdLength: 50,
   maxErrorMessageLength: 500,
   maxModelLength: 100,
+  maxUserLength: 254,
   futureToleranceMs: 5 * 60 * 1000,
 } as const;
 
@@ -169,6 +179,11 @@ export const ledgerRecordShape = z.object({
     ),
   ),
   usage_source: z.nullable(z.enum(USAGE_SOURCES, { error: `must be one of ${USAGE_SOURCES.join(', ')}` })),
+  cache_creation_1h_tokens: z.nullable(tokenCount),
+  user: z.string({ error: 'must be text' }).check(
+    z.maxLength(LIMITS.maxUserLength, { error: `must be at most ${LIMITS.maxUserLength} characters` }),
+    z.refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { error: 'must not contain control characters' }),
+  ),
 });
 
 export type LedgerRecord = z.output<typeof ledgerRecordShape>;
@@ -206,6 +221,9 @@ export function ledgerRecordSchema(context: RecordRuleContext) {
         if (cached > record.input_tokens) {
           issue('input_tokens', `must include cache_creation_tokens + cache_read_tokens (${cached})`);
         }
+      }
+      if (record.cache_creation_1h_tokens !== null && record.cache_creation_1h_tokens > (record.cache_creation_tokens ?? 0)) {
+        issue('cache_creation_1h_tokens', `must be part of cache_creation_tokens (at most ${record.cache_creation_tokens ?? 0})`);
       }
 
       const time = Date.parse(record.timestamp);

@@ -16,14 +16,14 @@ import {
   recordTransactions,
   recordToCells,
   repairLedger,
-  V2_COLUMNS,
+  V3_COLUMNS,
   ValidationError,
   type RecordInput,
 } from '../../../src/lib/tracker/index.ts';
 import { NOW, validRecordArbitrary } from '../../helpers/records.ts';
 
 const RUNS = 10_000;
-const FIELDS = new Set<string>([...V2_COLUMNS, '(record)']);
+const FIELDS = new Set<string>([...V3_COLUMNS, '(record)']);
 
 let dir: string;
 beforeAll(() => {
@@ -45,8 +45,8 @@ const anyValue = fc.oneof(
 /** Valid records, valid records with one field broken, and free-form objects keyed by ledger columns. */
 const stdinRecord: fc.Arbitrary<RecordInput> = fc.oneof(
   validRecordArbitrary.map((record) => ({ ...record, transaction_id: undefined }) as RecordInput),
-  fc.tuple(validRecordArbitrary, fc.constantFrom(...V2_COLUMNS), anyValue).map(([record, field, value]) => ({ ...record, transaction_id: undefined, [field]: value }) as RecordInput),
-  fc.dictionary(fc.constantFrom(...V2_COLUMNS), anyValue, { maxKeys: 8 }) as fc.Arbitrary<RecordInput>,
+  fc.tuple(validRecordArbitrary, fc.constantFrom(...V3_COLUMNS), anyValue).map(([record, field, value]) => ({ ...record, transaction_id: undefined, [field]: value }) as RecordInput),
+  fc.dictionary(fc.constantFrom(...V3_COLUMNS), anyValue, { maxKeys: 8 }) as fc.Arbitrary<RecordInput>,
 );
 
 describe('fuzz', () => {
@@ -82,9 +82,9 @@ describe('fuzz', () => {
     const csv = join(dir, 'raw.csv');
     await appendRecords(csv, [], { lockTimeoutMs: 1000 });
     const cellsArbitrary = fc.oneof(
-      validRecordArbitrary.map((record) => recordToCells(record, V2_COLUMNS)),
+      validRecordArbitrary.map((record) => recordToCells(record, V3_COLUMNS)),
       fc.tuple(validRecordArbitrary, fc.nat({ max: 19 }), fc.string({ maxLength: 12 })).map(([record, index, text]) => {
-        const cells = recordToCells(record, V2_COLUMNS);
+        const cells = recordToCells(record, V3_COLUMNS);
         cells[index] = text;
         return cells;
       }),

@@ -28,6 +28,8 @@ export interface ImportTarget {
   onIndexProgress?: (bytesRead: number) => void;
   /** Runs under the lock once every row is written: importers save their log cursors here. */
   afterWrite?: () => void;
+  /** Where the `user` fallback (TOKEN_LEDGER_USER) is read; process.env when not given. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface WriteCounts {
@@ -53,6 +55,8 @@ export async function ensureIdIndex(ledgerPath: string, onProgress?: (bytesRead:
 export async function writeImported(candidates: AsyncIterable<RecordInput>, target: ImportTarget, counts: WriteCounts): Promise<void> {
   const { loaded, ledgerPath } = target;
   const now = target.now ?? new Date();
+  // Importers name the session themselves, so the environment only supplies the user fallback.
+  const env = target.env ?? process.env;
   // One rules object for the whole import: the compiled schema is cached per rules object.
   const rules = { now, maxAgeDays: null };
   const lockTimeoutMs = loaded.config.lock_timeout_ms;
@@ -85,9 +89,8 @@ export async function writeImported(candidates: AsyncIterable<RecordInput>, targ
         counts.duplicates += 1;
         continue;
       }
-      // Importers name the session themselves, so no env default applies; and imported history is
-      // not "recorded live", so the max_age_days rule does not either.
-      const check = checkRecord(completeRecord(candidate, loaded, now, {}), rules);
+      // Imported history is not "recorded live", so the max_age_days rule does not apply.
+      const check = checkRecord(completeRecord(candidate, loaded, now, env), rules);
       if (!check.ok) {
         counts.rejected += 1;
         if (counts.rejections.length < MAX_LISTED_REJECTIONS) counts.rejections.push(`${id}: ${check.issues.map(formatFieldIssue).join('; ')}`);

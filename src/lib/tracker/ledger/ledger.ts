@@ -14,11 +14,11 @@ import { stringify } from 'csv-stringify/sync';
 import { TrackerError, type FieldIssue } from '../errors.ts';
 import { withLock } from './lock.ts';
 import { cellsToCandidate, recordToCells } from './row.ts';
-import { V1_COLUMNS, V2_COLUMNS, columnsFor, type Column, type LedgerRecord, type SchemaVersion } from '../schema.ts';
+import { LATEST_SCHEMA_VERSION, V1_COLUMNS, V2_COLUMNS, V3_COLUMNS, columnsFor, type Column, type LedgerRecord, type SchemaVersion } from '../schema.ts';
 import { checkRecord } from '../validate.ts';
 
 export const LEDGER_FILE_MODE = 0o600;
-// The v2 header is 244 bytes; a first line longer than this is no ledger header.
+// The v3 header is 304 bytes; a first line longer than this is no ledger header.
 // Kept small because every append reads it.
 const HEADER_PROBE_BYTES = 4096;
 
@@ -44,10 +44,11 @@ export interface LedgerState {
 
 export function versionOfHeader(line: string, path: string): SchemaVersion {
   const header = line.replace(/\r$/, '');
+  if (header === V3_COLUMNS.join(',')) return 3;
   if (header === V2_COLUMNS.join(',')) return 2;
   if (header === V1_COLUMNS.join(',')) return 1;
   throw new TrackerError('INVALID_LEDGER', `${path}:1: the header is not a token ledger header: ${JSON.stringify(header.slice(0, 200))}`, {
-    hint: `The first line must be the 12 standard columns (v1) or all 20 columns (v2): ${V2_COLUMNS.join(',')}`,
+    hint: `The first line must be the 12 standard columns (v1), the first 20 (v2) or all 22 (v3): ${V3_COLUMNS.join(',')}`,
   });
 }
 
@@ -94,7 +95,7 @@ export async function ensureLedger(path: string, options: { version?: SchemaVers
   const existing = inspectLedger(path);
   if (existing.version !== null) return existing.version;
   makeLedgerFolder(path);
-  return withLock(path, options.lockTimeoutMs, () => ensureHeaderLocked(path, options.version ?? 2));
+  return withLock(path, options.lockTimeoutMs, () => ensureHeaderLocked(path, options.version ?? LATEST_SCHEMA_VERSION));
 }
 
 export function makeLedgerFolder(path: string): void {
@@ -162,8 +163,9 @@ function endsWithNewline(fd: number, size: number): boolean {
 
 /**
  * Appends records as one write, under the ledger's lock. The rows take the
- * schema version of the existing header (a v1 ledger stays v1 until
- * migrated); a missing ledger is created as v2.
+ * schema version of the existing header (a v1 or v2 ledger keeps its
+ * version until migrated, leaving out the columns it lacks); a missing ledger
+ * is created in the latest version (v3).
  */
 export async function appendRecords(
   path: string,
@@ -176,7 +178,7 @@ export async function appendRecords(
 
 /** appendRecords for a caller that already holds the ledger's lock (spool replay). */
 export function appendRecordsLocked(path: string, records: readonly LedgerRecord[]): SchemaVersion {
-  const version = ensureHeaderLocked(path, 2);
+  const version = ensureHeaderLocked(path, LATEST_SCHEMA_VERSION);
   if (records.length > 0) appendLocked(path, formatRows(records, version));
   return version;
 }

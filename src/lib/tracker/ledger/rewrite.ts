@@ -1,5 +1,5 @@
 /**
- * Rewrites of the ledger (purge, erase, migrate, repair): every file of the
+ * Rewrites of the ledger (purge, erase, migrate, repair, reprice): every file of the
  * ledger is streamed row by row through a decision, written to a temp file
  * and renamed over the original, all under the ledger's lock and after a
  * backup. A process killed at any moment leaves each file either as it was or
@@ -17,16 +17,20 @@ import { headerLine, inspectLedger, readLedger, versionOfHeader, type LedgerRow 
 import { withLock } from './lock.ts';
 import { ledgerFiles } from './parts.ts';
 import { recordToCells } from './row.ts';
-import { columnsFor, type SchemaVersion } from '../schema.ts';
+import { columnsFor, type LedgerRecord, type SchemaVersion } from '../schema.ts';
 
 /** keep: write the row back; drop: leave it out; reject: leave it out and hand it to `onReject`. */
 export type RowAction = 'keep' | 'drop' | 'reject';
 export type RowDecision = (row: LedgerRow) => RowAction;
+/** A change to a kept valid row: the record to write instead, or the same object when it stays as it is. */
+export type RecordRevision = (record: LedgerRecord) => LedgerRecord;
 
 export interface RewriteCounts {
   kept: number;
   dropped: number;
   rejected: number;
+  /** Kept rows that a revision changed. */
+  revised: number;
 }
 
 export interface FileRewrite extends RewriteCounts {
@@ -35,24 +39,25 @@ export interface FileRewrite extends RewriteCounts {
 }
 
 function emptyCounts(): RewriteCounts {
-  return { kept: 0, dropped: 0, rejected: 0 };
+  return { kept: 0, dropped: 0, rejected: 0, revised: 0 };
 }
 
 function addCounts(total: RewriteCounts, more: RewriteCounts): void {
   total.kept += more.kept;
   total.dropped += more.dropped;
   total.rejected += more.rejected;
+  total.revised += more.revised;
+}
+
+interface RowHandling {
+  decide: RowDecision;
+  revise?: RecordRevision;
+  onReject?: (row: LedgerRow, file: string) => void;
 }
 
 /** The rows a decision keeps, as CSV text in `version`; rows that are not CSV at all cannot be kept and must be rejected. */
-async function* keptRowsText(
-  rows: AsyncIterable<LedgerRow>,
-  file: string,
-  version: SchemaVersion,
-  decide: RowDecision,
-  counts: RewriteCounts,
-  onReject: ((row: LedgerRow, file: string) => void) | undefined,
-): AsyncGenerator<string> {
+async function* keptRowsText(rows: AsyncIterable<LedgerRow>, file: string, version: SchemaVersion, handling: RowHandling, counts: RewriteCounts): AsyncGenerator<string> {
+  const { decide, revise, onReject } = handling;
   yield headerLine(version);
   const columns = columnsFor(version);
   for await (const row of rows) {
@@ -65,7 +70,9 @@ async function* keptRowsText(
     counts[action === 'keep' ? 'kept' : action === 'drop' ? 'dropped' : 'rejected'] += 1;
     if (action === 'reject') onReject?.(row, file);
     if (action !== 'keep') continue;
-    const cells = row.ok ? recordToCells(row.record, columns) : padCells(row.cells, columns.length);
+    const record = row.ok && revise ? revise(row.record) : undefined;
+    if (row.ok && record !== undefined && record !== row.record) counts.revised += 1;
+    const cells = row.ok ? recordToCells(record ?? row.record, columns) : padCells(row.cells, columns.length);
     yield stringify([cells], { record_delimiter: '\n', eof: true });
   }
 }
@@ -77,13 +84,13 @@ function padCells(cells: readonly string[], length: number): string[] {
 
 /**
  * Rewrites one CSV ledger file (plain, or gzip when it ends in .gz) through
- * `decide`. The file is only replaced when a row was left out or the schema
- * version changes.
+ * `decide` (and `revise`, for the rows kept). The file is only replaced when a
+ * row was left out or changed, or the schema version changes.
  */
 export async function rewriteFile(
   file: string,
   decide: RowDecision,
-  options: { toVersion?: SchemaVersion; onReject?: (row: LedgerRow, file: string) => void } = {},
+  options: { toVersion?: SchemaVersion; revise?: RecordRevision; onReject?: (row: LedgerRow, file: string) => void } = {},
 ): Promise<FileRewrite> {
   const gzip = file.endsWith('.gz');
   const fromVersion = gzip ? await versionOfGzip(file) : inspectLedger(file).version;
@@ -92,9 +99,10 @@ export async function rewriteFile(
   const counts = emptyCounts();
   const rows = readLedger(file, gzip ? { source: createReadStream(file).pipe(createGunzip()) } : {});
   removeAbandonedTemps(dirname(file), 0, tempPrefixOf(file));
-  const replaced = await replaceFileAtomically(file, keptRowsText(rows, file, toVersion, decide, counts, options.onReject), {
+  const handling = { decide, revise: options.revise, onReject: options.onReject };
+  const replaced = await replaceFileAtomically(file, keptRowsText(rows, file, toVersion, handling, counts), {
     stages: gzip ? [createGzip()] : [],
-    shouldCommit: () => counts.dropped + counts.rejected > 0 || toVersion !== fromVersion,
+    shouldCommit: () => counts.dropped + counts.rejected + counts.revised > 0 || toVersion !== fromVersion,
   });
   return { file, replaced, ...counts };
 }
@@ -126,6 +134,7 @@ export interface RewriteOptions {
   lockTimeoutMs: number;
   backup: BackupSettings;
   toVersion?: SchemaVersion;
+  revise?: RecordRevision;
   onReject?: (row: LedgerRow, file: string) => void;
 }
 

@@ -2,13 +2,15 @@
  * Conversion between a typed record and the text cells of one CSV row.
  * Writing is canonical (fixed decimals, empty cell for unknown) so that any
  * valid record read back from the ledger is identical to the one written.
+ * A row of an older schema version lacks the later columns; they read as
+ * unknown (null) or empty text.
  */
 import { COST_DECIMALS, ELAPSED_DECIMALS, V1_COLUMNS, V2_EXTRA_COLUMNS, type Column, type LedgerRecord } from '../schema.ts';
 import { sha256Hex } from '../sha256.ts';
 
 const INTEGER_CELL = /^-?\d+$/;
 const DECIMAL_CELL = /^-?\d+(?:\.\d+)?$/;
-const NULLABLE_INTEGER_COLUMNS = ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens'] as const;
+const NULLABLE_INTEGER_COLUMNS = ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'cache_creation_1h_tokens'] as const;
 
 export function formatCost(value: number): string {
   return value.toFixed(COST_DECIMALS).replace(/\.?0+$/, '');
@@ -41,6 +43,8 @@ export function cellsToCandidate(cells: Readonly<Partial<Record<Column, string>>
   candidate.cost_usd = emptyToNull(cells.cost_usd, (text) => toNumber(text, DECIMAL_CELL));
   candidate.usage_source = emptyToNull(cells.usage_source, (text) => text);
   candidate.model = cells.model ?? '';
+  // v1 and v2 files have no user column: their rows name nobody.
+  candidate.user = cells.user ?? '';
   candidate.transaction_id = isV1 ? v1TransactionId(cells) : cells.transaction_id;
   return candidate;
 }

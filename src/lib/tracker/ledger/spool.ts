@@ -105,8 +105,9 @@ function readEntry(file: string): SpoolEntry | undefined {
     const parsed = spoolEntrySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     if (!parsed.success) return undefined;
     // The record passed every rule when it was spooled; only the shape is checked again, so a clock that
-    // moved back since cannot strand it.
-    const check = checkRecord(parsed.data.record, { now: FAR_FUTURE, maxAgeDays: null });
+    // moved back since cannot strand it. One spooled before schema v3 lacks its columns: it names no user
+    // and no 1-hour split.
+    const check = checkRecord({ user: '', cache_creation_1h_tokens: null, ...parsed.data.record }, { now: FAR_FUTURE, maxAgeDays: null });
     if (!check.ok) return undefined;
     return { file, ledger: parsed.data.ledger, spooledAt: parsed.data.spooled_at, reason: parsed.data.reason, record: check.record };
   } catch {
@@ -139,7 +140,7 @@ export function listSpool(ledgerPath: string, env: NodeJS.ProcessEnv = process.e
 
 /** How a record is identified in a ledger of a schema version: v1 rows carry no id, so theirs is derived from the cells. */
 function identityIn(record: LedgerRecord, version: SchemaVersion): string {
-  if (version === 2) return record.transaction_id;
+  if (version !== 1) return record.transaction_id;
   const cells = recordToCells(record, V1_COLUMNS);
   const named = Object.fromEntries(V1_COLUMNS.map((column, index) => [column, cells[index]]));
   return String(cellsToCandidate(named).transaction_id);
@@ -148,6 +149,7 @@ function identityIn(record: LedgerRecord, version: SchemaVersion): string {
 /** Which of the wanted identities some file of the ledger already holds. Parses only the CSV, not the rules, to stay fast. */
 async function identitiesPresent(ledgerPath: string, wanted: ReadonlySet<string>): Promise<Set<string>> {
   const found = new Set<string>();
+  // transaction_id has the same place in v2 and v3.
   const idIndex = V2_COLUMNS.indexOf('transaction_id');
   for (const file of ledgerFiles(ledgerPath)) {
     let version: SchemaVersion | undefined;
@@ -158,7 +160,7 @@ async function identitiesPresent(ledgerPath: string, wanted: ReadonlySet<string>
         continue;
       }
       let identity: string | undefined;
-      if (version === 2) identity = cells[idIndex];
+      if (version !== 1) identity = cells[idIndex];
       else if (cells.length === V1_COLUMNS.length) {
         identity = String(cellsToCandidate(Object.fromEntries(V1_COLUMNS.map((column, index) => [column, cells[index]]))).transaction_id);
       }

@@ -4,6 +4,7 @@
  * permissions, disk space, the spool backlog, the lock, leftovers of killed
  * processes and backup age; and the Claude Code hooks, with one synthetic
  * hook call run end to end into a temporary ledger. Each finding says what to do about it.
+ * `checkUnpricedModels` reads every row, so it is a separate, async step.
  */
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,6 +17,8 @@ import { ledgerFiles } from '../ledger/parts.ts';
 import { listSpool } from '../ledger/spool.ts';
 import { claudeSettingsPath, hookCommand, installedClaudeCommands, type HookCommandBase } from '../hooks/install.ts';
 import { runSyntheticClaudeHook } from '../hooks/synthetic.ts';
+import { pricingFor } from '../pricing/pricing.ts';
+import { ledgerUnpricedModels } from '../report/unpriced.ts';
 
 export type CheckStatus = 'ok' | 'info' | 'problem';
 
@@ -44,7 +47,7 @@ function errorText(error: unknown): string {
   return error instanceof Error ? (error.message.split('\n').slice(0, 4).join(' ')) : String(error);
 }
 
-export function runDoctor(options: DoctorOptions = {}): { ledgerPath: string; checks: DoctorCheck[] } {
+export function runDoctor(options: DoctorOptions = {}): { ledgerPath: string; checks: DoctorCheck[]; loaded?: LoadedConfig } {
   const checks: DoctorCheck[] = [];
   let loaded: LoadedConfig | undefined;
   try {
@@ -61,7 +64,26 @@ export function runDoctor(options: DoctorOptions = {}): { ledgerPath: string; ch
   checks.push(...checkSpool(ledgerPath, options.env));
   checks.push(checkLock(ledgerPath, options.now));
   if (loaded?.config.backup_enabled) checks.push(checkBackups(ledgerPath, loaded.config.backup_interval_hours, options.now ?? new Date()));
-  return { ledgerPath, checks };
+  return { ledgerPath, checks, loaded };
+}
+
+/**
+ * Warns (as `info`: their cost is unknown, not wrong) about models the ledger's
+ * rows name that no price table knows. Undefined when there is no ledger to read.
+ */
+export async function checkUnpricedModels(ledgerPath: string, loaded: Pick<LoadedConfig, 'config' | 'root'>, threads = 1): Promise<DoctorCheck | undefined> {
+  if (ledgerFiles(ledgerPath).length === 0) return undefined;
+  try {
+    const models = await ledgerUnpricedModels(ledgerPath, pricingFor(loaded), threads);
+    if (models.length === 0) return { check: 'pricing', status: 'ok', detail: 'every model in the ledger has a price' };
+    return {
+      check: 'pricing',
+      status: 'info',
+      detail: `not in the pricing table, so their rows have no cost: ${models.join(', ')}. Add them to a pricing.file override, then run \`token-ledger reprice\``,
+    };
+  } catch (error) {
+    return { check: 'pricing', status: 'problem', detail: errorText(error), hint: error instanceof TrackerError ? error.hint : undefined };
+  }
 }
 
 function checkHookFiles(root: string): DoctorCheck[] {

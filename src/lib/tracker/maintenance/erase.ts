@@ -10,7 +10,7 @@ import type { LedgerRow } from '../ledger/ledger.ts';
 import { listBackups } from './backup.ts';
 import { rewriteFile, rewriteLedger, type RewriteOptions, type RewriteResult } from '../ledger/rewrite.ts';
 import { recordToCells } from '../ledger/row.ts';
-import { V2_COLUMNS } from '../schema.ts';
+import { V3_COLUMNS } from '../schema.ts';
 
 export interface EraseSelector {
   session?: string;
@@ -21,7 +21,7 @@ export interface EraseSelector {
 
 /** Whether a row matches every criterion given. */
 export function rowMatches(row: LedgerRow, selector: EraseSelector): boolean {
-  const cells = row.ok ? recordToCells(row.record, V2_COLUMNS) : row.cells;
+  const cells = row.ok ? recordToCells(row.record, V3_COLUMNS) : row.cells;
   const sessionMatches = selector.session === undefined || (row.ok ? row.record.session_id === selector.session : cells.includes(selector.session));
   const workspaceMatches =
     selector.workspace === undefined || (row.ok ? row.record.workspace_folder === selector.workspace : cells.includes(selector.workspace));

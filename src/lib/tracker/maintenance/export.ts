@@ -7,7 +7,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { readAllParts } from '../ledger/parts.ts';
 import { recordToCells } from '../ledger/row.ts';
-import { V2_COLUMNS, type LedgerRecord } from '../schema.ts';
+import { V3_COLUMNS, type LedgerRecord } from '../schema.ts';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -31,7 +31,7 @@ function csvLine(cells: readonly string[]): string {
 
 function formatRecord(record: LedgerRecord, format: ExportFormat, raw: boolean): string {
   if (format === 'csv') {
-    const cells = recordToCells(record, V2_COLUMNS);
+    const cells = recordToCells(record, V3_COLUMNS);
     return csvLine(raw ? cells : cells.map(guardCell));
   }
   return JSON.stringify(record);
@@ -41,7 +41,7 @@ function formatRecord(record: LedgerRecord, format: ExportFormat, raw: boolean):
 export async function* exportLedger(ledgerPath: string, format: ExportFormat, options: { raw?: boolean; counts?: ExportCounts } = {}): AsyncGenerator<string> {
   const counts = options.counts ?? { exported: 0, skipped: 0 };
   const raw = options.raw ?? false;
-  if (format === 'csv') yield csvLine(V2_COLUMNS);
+  if (format === 'csv') yield csvLine(V3_COLUMNS);
   if (format === 'json') yield '[';
   for await (const row of readAllParts(ledgerPath)) {
     if (!row.ok) {

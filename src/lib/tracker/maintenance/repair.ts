@@ -11,7 +11,7 @@ import { formatFieldIssue } from '../errors.ts';
 import type { LedgerRow } from '../ledger/ledger.ts';
 import { rewriteLedger, type RewriteOptions, type RewriteResult } from '../ledger/rewrite.ts';
 import { recordToCells } from '../ledger/row.ts';
-import { V2_COLUMNS } from '../schema.ts';
+import { V3_COLUMNS } from '../schema.ts';
 
 export function rejectsPathFor(ledgerPath: string): string {
   return `${ledgerPath}.rejects.csv`;
@@ -32,7 +32,7 @@ export async function repairLedger(
     const onReject = (row: LedgerRow, file: string) => {
       const problems = row.ok ? `transaction_id: ${row.record.transaction_id} repeats an earlier row` : row.issues.map(formatFieldIssue).join('; ');
       // The row itself, as one CSV line in one cell, so the rejects file stays rectangular.
-      const cells = stringify([row.ok ? recordToCells(row.record, V2_COLUMNS) : row.cells], { record_delimiter: '\n' }).replace(/\n$/, '');
+      const cells = stringify([row.ok ? recordToCells(row.record, V3_COLUMNS) : row.cells], { record_delimiter: '\n' }).replace(/\n$/, '');
       writeSync(fd, stringify([[repairedAt, file, String(row.line), problems, cells]], { record_delimiter: '\n', eof: true }));
     };
     const decide = (row: LedgerRow) => {

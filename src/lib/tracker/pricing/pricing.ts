@@ -3,6 +3,13 @@
  * (prices.json, USD per million tokens) with the user's override file
  * (config `pricing.file`) laid over it. A model that no table names has no
  * price: its cost stays empty and reports count it as unpriced, never as $0.
+ *
+ * Cache writes are priced by how long the entry lives: `cache_write` is the
+ * 5-minute rate, and the part written to the 1-hour cache costs
+ * `cache_write_1h` (2x the input rate unless the table says otherwise). A
+ * model whose price rises with the context (`tier`) is priced at the tier's
+ * rates, for every token of the request, when the request's own input (cache
+ * parts included) is above `above_input_tokens`.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,11 +22,28 @@ import { issuesFromZod } from '../validate.ts';
 
 const rate = z.number({ error: 'must be a number of USD per million tokens' }).check(z.minimum(0, { error: 'must not be negative' }));
 
-export const modelPriceSchema = z.strictObject({
+/** 1-hour cache writes cost twice the input rate (Anthropic's list price) unless an entry names its own rate. */
+export const ONE_HOUR_CACHE_WRITE_FACTOR = 2;
+
+const rates = {
   input: rate,
   output: rate,
   cache_write: rate,
+  cache_write_1h: z.optional(rate),
   cache_read: rate,
+};
+
+export const priceTierSchema = z.strictObject(
+  {
+    above_input_tokens: z.int({ error: 'must be a whole number of input tokens' }).check(z.minimum(0, { error: 'must not be negative' })),
+    ...rates,
+  },
+  { error: 'must be {above_input_tokens, input, output, cache_write, cache_read}' },
+);
+
+export const modelPriceSchema = z.strictObject({
+  ...rates,
+  tier: z.optional(priceTierSchema),
   aliases: z._default(z.array(z.string({ error: 'must be a model id' }).check(z.minLength(1, { error: 'must not be empty' }))), []),
 });
 
@@ -34,14 +58,17 @@ export const priceTableSchema = z.strictObject({
 });
 
 export type ModelPrice = z.output<typeof modelPriceSchema>;
+export type PriceTier = z.output<typeof priceTierSchema>;
 export type PriceTable = z.output<typeof priceTableSchema>;
 
-/** Token counts as the ledger keeps them: input_tokens includes both cache parts. */
+/** Token counts as the ledger keeps them: input_tokens includes both cache parts; cache_creation_1h_tokens is part of cache_creation_tokens. */
 export interface TokenCounts {
   input_tokens: number | null;
   output_tokens: number | null;
   cache_creation_tokens: number | null;
   cache_read_tokens: number | null;
+  /** Unknown (null or absent): every cache write is priced at the 5-minute rate. */
+  cache_creation_1h_tokens?: number | null;
 }
 
 const DATE_SUFFIX = /-(?:\d{8}|\d{4}-\d{2}-\d{2})$/;
@@ -81,11 +108,19 @@ export class Pricing {
   cost(model: string, counts: TokenCounts): number | null {
     const entry = this.lookup(model);
     if (!entry || (counts.input_tokens === null && counts.output_tokens === null)) return null;
-    const { price } = entry;
+    const inputTokens = counts.input_tokens ?? 0;
+    const { tier } = entry.price;
+    const price = tier !== undefined && inputTokens > tier.above_input_tokens ? tier : entry.price;
     const cacheWrite = counts.cache_creation_tokens ?? 0;
+    const cacheWrite1h = Math.min(cacheWrite, counts.cache_creation_1h_tokens ?? 0);
     const cacheRead = counts.cache_read_tokens ?? 0;
-    const freshInput = Math.max(0, (counts.input_tokens ?? 0) - cacheWrite - cacheRead);
-    const micro = freshInput * price.input + cacheWrite * price.cache_write + cacheRead * price.cache_read + (counts.output_tokens ?? 0) * price.output;
+    const freshInput = Math.max(0, inputTokens - cacheWrite - cacheRead);
+    const micro =
+      freshInput * price.input +
+      (cacheWrite - cacheWrite1h) * price.cache_write +
+      cacheWrite1h * (price.cache_write_1h ?? price.input * ONE_HOUR_CACHE_WRITE_FACTOR) +
+      cacheRead * price.cache_read +
+      (counts.output_tokens ?? 0) * price.output;
     return roundTo(micro / 1_000_000, COST_DECIMALS);
   }
 }
@@ -97,7 +132,7 @@ export function parsePriceTable(raw: unknown, where: string): PriceTable {
     'INVALID_CONFIG',
     `Invalid price table in ${where}; the ledger was not touched`,
     issuesFromZod(result.error, raw),
-    'Each entry needs input, output, cache_write and cache_read in USD per million tokens, plus optional aliases; see the agent imports runbook.',
+    'Each entry needs input, output, cache_write and cache_read in USD per million tokens, plus optional cache_write_1h, tier and aliases; see the agent imports runbook.',
   );
 }
 
@@ -156,5 +191,6 @@ export function costOfCandidate(candidate: Readonly<Record<string, unknown>>, pr
     output_tokens: countOrNull(candidate.output_tokens),
     cache_creation_tokens: countOrNull(candidate.cache_creation_tokens),
     cache_read_tokens: countOrNull(candidate.cache_read_tokens),
+    cache_creation_1h_tokens: countOrNull(candidate.cache_creation_1h_tokens),
   });
 }

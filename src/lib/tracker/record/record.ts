@@ -9,6 +9,7 @@ import { costOfCandidate, pricingFor } from '../pricing/pricing.ts';
 import { storedPromptText, truncateText } from './prompt.ts';
 import { newExecutionId, newTransactionId } from './ids.ts';
 import { redactSecrets } from './redact.ts';
+import { resolveUser, userForLedger } from './user.ts';
 import { LIMITS, type LedgerRecord, type SchemaVersion } from '../schema.ts';
 import { ValidationError } from '../errors.ts';
 import { validateRecord } from '../validate.ts';
@@ -57,13 +58,16 @@ export function completeRecord(input: RecordInput, loaded: LoadedConfig, now: Da
   candidate.model ??= '';
   // An explicit cost (even 0) wins; otherwise price the counts of a named model, or leave it empty (unpriced).
   candidate.cost_usd ??= typeof candidate.model === 'string' && candidate.model !== '' ? costOfCandidate(candidate, pricingFor(loaded)) : null;
-  for (const field of ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'cost_usd'] as const) {
+  for (const field of ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'cache_creation_1h_tokens', 'cost_usd'] as const) {
     candidate[field] ??= null;
   }
   if (candidate.tokens_used === undefined && typeof candidate.input_tokens === 'number' && typeof candidate.output_tokens === 'number') {
     candidate.tokens_used = candidate.input_tokens + candidate.output_tokens;
   }
   candidate.usage_source ??= 'reported';
+  // user_mode applies to a user the caller names too; `none` skips the look-up altogether.
+  const user = config.user_mode === 'none' ? '' : (candidate.user ?? resolveUser(loaded, env));
+  candidate.user = typeof user === 'string' ? userForLedger(user, config.user_mode) : user;
   if (typeof input.prompt_text === 'string') candidate.prompt_text = storedPromptText(redactSecrets(input.prompt_text, config.redaction), config);
   else candidate.prompt_text ??= '';
   return candidate;

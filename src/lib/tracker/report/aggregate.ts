@@ -1,13 +1,13 @@
 /**
  * Usage aggregation: totals and groups (by day, week, month, session, hook,
- * trigger, workspace, model, error message) over a stream of records.
+ * trigger, workspace, model, user, error message) over a stream of records.
  * `track report` and the site's usage pages both use this module, so their
  * numbers agree.
  */
 import { TrackerError } from '../errors.ts';
 import { COST_DECIMALS, roundTo, type LedgerRecord } from '../schema.ts';
 
-export const GROUP_KEYS = ['day', 'week', 'month', 'session', 'hook', 'trigger', 'workspace', 'model', 'error'] as const;
+export const GROUP_KEYS = ['day', 'week', 'month', 'session', 'hook', 'trigger', 'workspace', 'model', 'user', 'error'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
 
 export interface UsageStats {
@@ -69,12 +69,17 @@ export function groupKeyOf(record: LedgerRecord, by: GroupKey): string {
     case 'workspace':
       return record.workspace_folder;
     case 'model':
-      return record.model === '' ? '(unknown)' : record.model;
+      return record.model === '' ? UNKNOWN_KEY : record.model;
+    case 'user':
+      return record.user === '' ? UNKNOWN_KEY : record.user;
     case 'error':
       if (!record.error_occurred) return NO_ERROR_KEY;
       return record.error_message === '' ? '(no message)' : record.error_message;
   }
 }
+
+/** The `model` or `user` group of rows that name none. */
+export const UNKNOWN_KEY = '(unknown)';
 
 /** The `error` group of rows that did not fail. */
 export const NO_ERROR_KEY = '(no error)';

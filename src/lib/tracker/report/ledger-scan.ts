@@ -14,7 +14,7 @@ import { UsageAggregator, type AggregateOptions, type AggregatorState, type Usag
 import { TrackerError, type TrackerErrorCode } from '../errors.ts';
 import { inspectLedger, readLedger, type LedgerRange, type LedgerRow } from '../ledger/ledger.ts';
 import { ledgerFiles, readAllParts } from '../ledger/parts.ts';
-import { columnsFor } from '../schema.ts';
+import { LATEST_SCHEMA_VERSION, columnsFor } from '../schema.ts';
 
 export interface LedgerScanOptions {
   aggregate?: AggregateOptions;
@@ -140,7 +140,7 @@ export function planPieces(files: readonly string[], pieceBytes: number): Piece[
   for (const file of files) {
     const { version, size } = inspectLedger(file);
     if (size === 0) continue;
-    const columns = columnsFor(version ?? 2);
+    const columns = columnsFor(version ?? LATEST_SCHEMA_VERSION);
     const count = version === null ? 1 : Math.max(1, Math.round(size / pieceBytes));
     const targets = Array.from({ length: count - 1 }, (_, index) => Math.floor(((index + 1) * size) / count));
     const starts = [{ offset: 0, line: 1 }, ...rowBoundaries(file, targets)].filter(

@@ -1,7 +1,8 @@
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateClaudeLogs } from '../../../../scripts/generate-agent-logs.ts';
+import { CLAUDE_LONG_CONTEXT_MODEL, generateClaudeLogs, type ClaudeResponseUsage } from '../../../../scripts/generate-agent-logs.ts';
+import { aggregateLedger } from '../../../../src/lib/tracker/index.ts';
 import { claudeRecords } from '../../../../src/lib/tracker/importers/claude/parser.ts';
 import { claudeTranscripts, sessionTranscripts } from '../../../../src/lib/tracker/importers/claude/paths.ts';
 import { emptyReadStats, type ReadStats } from '../../../../src/lib/tracker/importers/jsonl.ts';
@@ -86,6 +87,16 @@ describe('Claude Code transcript parsing', () => {
     });
   });
 
+  it('reads the 1-hour part of the cache writes where the line splits them, and leaves it unknown where it does not', async () => {
+    const split = assistant('msg_D', 'req_D', 40, 'end_turn', 2);
+    split.message.usage = { ...split.message.usage, cache_creation: { ephemeral_5m_input_tokens: 30, ephemeral_1h_input_tokens: 70 } } as typeof split.message.usage;
+    const { records } = await collect([writeTranscript([user(0), split, user(3), assistant('msg_E', 'req_E', 40, 'end_turn', 4), user(5)])]);
+    expect(records.map((record) => [record.cache_creation_tokens, record.cache_creation_1h_tokens])).toEqual([
+      [100, 70],
+      [100, null],
+    ]);
+  });
+
   it('holds back the last response of a live transcript until it is complete', async () => {
     const path = writeTranscript(lines);
     expect((await collect([path], { settleAll: true })).records.map((record) => record.transaction_id)).toContain('claude:msg_C:req_C');
@@ -137,5 +148,66 @@ describe('importing generated Claude Code history', () => {
     expect(second.added).toBe(0);
     expect(second.duplicates).toBe(first.responses);
     expect(await ledgerRecords(target.ledgerPath)).toHaveLength(expected.responses);
+  });
+});
+
+/**
+ * Anthropic's list prices, USD per million tokens, written out here rather
+ * than read from prices.json, so the ledger's cost is checked against an
+ * independent computation: base input, 5-minute cache write (1.25x input),
+ * 1-hour cache write (2x), cache read (0.1x), output.
+ */
+const LIST_PRICES: Record<string, { input: number; write5m: number; write1h: number; read: number; output: number }> = {
+  'claude-sonnet-4-5-20250929': { input: 3, write5m: 3.75, write1h: 6, read: 0.3, output: 15 },
+  'claude-opus-4-1-20250805': { input: 15, write5m: 18.75, write1h: 30, read: 1.5, output: 75 },
+  'claude-haiku-4-5-20251001': { input: 1, write5m: 1.25, write1h: 2, read: 0.1, output: 5 },
+  'claude-3-5-haiku-20241022': { input: 0.8, write5m: 1, write1h: 1.6, read: 0.08, output: 4 },
+};
+/** Sonnet 4.5 above 200k input tokens (the request's input, cache parts included): every token at these rates. */
+const SONNET_LONG_CONTEXT = { input: 6, write5m: 7.5, write1h: 12, read: 0.6, output: 22.5 };
+
+/** `flat`: the rule before cache durations and tiers were priced (every write at the 5-minute rate, no tier). */
+function listPrice(usage: ClaudeResponseUsage, flat = false): number | null {
+  const base = LIST_PRICES[usage.model];
+  if (!base) return null;
+  const input = usage.input_tokens + usage.cache_write_5m_tokens + usage.cache_write_1h_tokens + usage.cache_read_tokens;
+  const rates = !flat && usage.model === CLAUDE_LONG_CONTEXT_MODEL && input > 200_000 ? SONNET_LONG_CONTEXT : base;
+  return (
+    (usage.input_tokens * rates.input +
+      usage.cache_write_5m_tokens * rates.write5m +
+      usage.cache_write_1h_tokens * (flat ? rates.write5m : rates.write1h) +
+      usage.cache_read_tokens * rates.read +
+      usage.output_tokens * rates.output) /
+    1_000_000
+  );
+}
+
+describe('the cost of imported Claude Code history', () => {
+  it("equals Anthropic's list prices to the cent, 1-hour cache writes and long-context requests included", async () => {
+    const { root, target } = importWorkspace();
+    const expected = generateClaudeLogs(join(root, 'claude'), { responses: 600, seed: 11 });
+    const inputOf = (usage: ClaudeResponseUsage) => usage.input_tokens + usage.cache_write_5m_tokens + usage.cache_write_1h_tokens + usage.cache_read_tokens;
+    // The history holds what the test is about: both kinds of cache write, and long requests on either side of the threshold.
+    expect(expected.usages.filter((usage) => usage.cache_write_1h_tokens > 0).length).toBeGreaterThan(20);
+    expect(expected.usages.filter((usage) => usage.cache_write_5m_tokens > 0).length).toBeGreaterThan(20);
+    const long = expected.usages.filter((usage) => usage.model === CLAUDE_LONG_CONTEXT_MODEL && inputOf(usage) > 200_000);
+    expect(long.length).toBeGreaterThan(5);
+    expect(expected.usages.some((usage) => usage.model === CLAUDE_LONG_CONTEXT_MODEL && inputOf(usage) > 170_000 && inputOf(usage) <= 200_000)).toBe(true);
+
+    const files = await claudeTranscripts(join(root, 'claude'));
+    const summary = await importRecords(newImportSummary('claude', target.ledgerPath), (stats) => claudeRecords(files, stats), target);
+    expect(summary).toMatchObject({ added: expected.responses, rejected: 0 });
+    const records = await ledgerRecords(target.ledgerPath);
+    expect(records.reduce((total, record) => total + (record.cache_creation_1h_tokens ?? 0), 0)).toBe(expected.cache_creation_1h_tokens);
+
+    const prices = expected.usages.map((usage) => listPrice(usage));
+    const independent = prices.reduce<number>((total, price) => total + (price ?? 0), 0);
+    const { report } = await aggregateLedger(target.ledgerPath, { aggregate: {} });
+    expect(Math.round(report.totals.cost_usd * 100)).toBe(Math.round(independent * 100));
+    expect(Math.abs(report.totals.cost_usd - independent)).toBeLessThan(1e-6);
+    expect(report.totals.unpriced_transactions).toBe(prices.filter((price) => price === null).length);
+    // The tier and the 1-hour rate matter here: the former flat rule would miss by more than a cent.
+    const flat = expected.usages.reduce((total, usage) => total + (listPrice(usage, true) ?? 0), 0);
+    expect(independent - flat).toBeGreaterThan(0.01);
   });
 });

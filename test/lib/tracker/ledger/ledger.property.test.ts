@@ -3,7 +3,7 @@
  * characters, and rejection of invalid input with nothing written.
  */
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -13,7 +13,10 @@ import {
   readLedger,
   recordTransaction,
   V2_COLUMNS,
+  V3_COLUMNS,
   ValidationError,
+  headerLine,
+  inspectLedger,
   DEFAULT_CONFIG,
   type LedgerRecord,
   type LedgerRow,
@@ -41,7 +44,7 @@ function okRecords(rows: LedgerRow[]): LedgerRecord[] {
 }
 
 describe('property 1: any valid record written then read back is identical', () => {
-  it('holds for generated records', async () => {
+  it('holds for generated records (schema v3, the 1-hour cache writes and the user included)', async () => {
     await fc.assert(
       fc.asyncProperty(validRecordArbitrary, async (record) => {
         const path = freshLedger();
@@ -52,11 +55,25 @@ describe('property 1: any valid record written then read back is identical', () 
     );
   });
 
-  it('creates the ledger with the exact v2 header and mode 0600', async () => {
+  it('creates the ledger with the exact v3 header and mode 0600', async () => {
     const path = freshLedger();
     await appendRecords(path, [validRecord()], LOCK);
-    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(V2_COLUMNS.join(','));
+    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(V3_COLUMNS.join(','));
     expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps a v2 ledger v2: its rows read back with the v3 columns unknown', async () => {
+    await fc.assert(
+      fc.asyncProperty(validRecordArbitrary, async (record) => {
+        const path = freshLedger();
+        writeFileSync(path, headerLine(2));
+        expect(await appendRecords(path, [record], LOCK)).toBe(2);
+        expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(V2_COLUMNS.join(','));
+        expect(inspectLedger(path).version).toBe(2);
+        expect(okRecords(await readAll(path))).toEqual([{ ...record, cache_creation_1h_tokens: null, user: '' }]);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -108,12 +125,14 @@ describe('property 8: any invalid field is rejected, naming it, and nothing is w
     fc.record({ field: fc.constant('timestamp'), value: fc.oneof(fc.constant('2027-01-01T00:00:00.000Z'), fc.constant('yesterday'), fc.constant('2026-06-15T10:00:00Z')) }),
     fc.record({ field: fc.constant('error_occurred'), value: fc.oneof(fc.constant('yes'), fc.constant(1)) }),
     fc.record({ field: fc.constant('workspace_folder'), value: fc.constant('/abs/path') }),
+    fc.record({ field: fc.constant('user'), value: fc.oneof(fc.constant('a\nb'), fc.string({ minLength: 255, maxLength: 400 }), fc.constant(7)) }),
+    fc.record({ field: fc.constant('cache_creation_1h_tokens'), value: fc.oneof(fc.integer({ min: 101, max: 10_000 }), fc.constant(-1), fc.constant('1h')) }),
   );
   it('holds for generated invalid values', async () => {
     await fc.assert(
       fc.asyncProperty(invalidField, async ({ field, value }) => {
         const path = freshLedger();
-        const input = { ...validRecord({ input_tokens: null, output_tokens: null, cache_creation_tokens: null, cache_read_tokens: null }), [field]: value };
+        const input = { ...validRecord({ input_tokens: null, output_tokens: null, cache_creation_tokens: 100, cache_read_tokens: null }), [field]: value };
         const attempt = recordTransaction(input, { loaded, csvPath: path, now: NOW });
         await expect(attempt).rejects.toBeInstanceOf(ValidationError);
         const error = (await attempt.catch((caught: unknown) => caught)) as ValidationError;

@@ -149,6 +149,18 @@ describe('replay', () => {
     expect(await replaySpool(csv, { lockTimeoutMs: 1000, env })).toMatchObject({ replayed: 0, alreadyPresent: 1 });
   });
 
+  it('replays an entry spooled before schema v3, which has no user or 1-hour split', async () => {
+    const csv = join(dir, 'ledger.csv');
+    const { user: _user, cache_creation_1h_tokens: _oneHour, ...v2Record } = validRecord({ transaction_id: 'from-v2' });
+    const file = spoolRecord(csv, validRecord({ transaction_id: 'from-v2' }), 'test', env);
+    const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as { record: unknown };
+    writeFileSync(file, JSON.stringify({ ...entry, record: v2Record }));
+    expect(await replaySpool(csv, { lockTimeoutMs: 1000, env })).toMatchObject({ replayed: 1, unreadable: [] });
+    const rows: LedgerRecord[] = [];
+    for await (const row of readAllParts(csv)) if (row.ok) rows.push(row.record);
+    expect(rows).toEqual([{ ...v2Record, user: '', cache_creation_1h_tokens: null }]);
+  });
+
   it('leaves unreadable entry files alone and reports them', async () => {
     const csv = join(dir, 'ledger.csv');
     mkdirSync(besideSpoolDir(csv), { recursive: true });

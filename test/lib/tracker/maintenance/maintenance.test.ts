@@ -10,12 +10,18 @@ import {
   createBackup,
   eraseRows,
   exportLedger,
+  formatRows,
   guardCell,
+  headerLine,
   inspectLedger,
   ledgerParts,
   listBackups,
   migrateLedger,
+  parsePriceTable,
+  Pricing,
   purgeLedger,
+  repriceLedger,
+  shippedPriceTable,
   readAllParts,
   readLedger,
   rejectsPathFor,
@@ -23,6 +29,7 @@ import {
   rotateLedger,
   runDoctor,
   V1_COLUMNS,
+  V3_COLUMNS,
   type LedgerRecord,
 } from '../../../../src/lib/tracker/index.ts';
 import { validRecord } from '../../../helpers/records.ts';
@@ -159,15 +166,64 @@ describe('repair', () => {
 });
 
 describe('migrate', () => {
-  it('rewrites a v1 ledger as v2 with a backup; ids stay stable; a second run does nothing', async () => {
+  it('rewrites a v1 ledger as v3 with a backup; ids stay stable; a second run does nothing', async () => {
     const v1Row = '2026-06-15T11:00:00.000Z,"hi, there",12,0.500,s1,demo,manual,e1,,token-tracker-hook,false,';
     writeFileSync(csv, `${V1_COLUMNS.join(',')}\n${v1Row}\n`);
     const before = await ids();
     const result = await migrateLedger(csv, { ...lock, backup });
     expect(result?.backups).toHaveLength(1);
-    expect(inspectLedger(csv).version).toBe(2);
+    expect(inspectLedger(csv).version).toBe(3);
     expect(await ids()).toEqual(before);
     expect(await migrateLedger(csv, { ...lock, backup })).toBeNull();
+  });
+
+  it('rewrites a v2 ledger as v3: every v2 cell kept, the new columns unknown, the v2 file in the backup', async () => {
+    const records = rows(3);
+    writeFileSync(csv, headerLine(2) + formatRows(records, 2));
+    const v2Text = readFileSync(csv, 'utf8');
+    const result = await migrateLedger(csv, { ...lock, backup });
+    expect(result).toMatchObject({ kept: 3 });
+    expect(readFileSync(csv, 'utf8').split('\n')[0]).toBe(V3_COLUMNS.join(','));
+    const migrated: LedgerRecord[] = [];
+    for await (const row of readLedger(csv)) if (row.ok) migrated.push(row.record);
+    expect(migrated).toEqual(records.map((record) => ({ ...record, cache_creation_1h_tokens: null, user: '' })));
+    expect(result?.backups).toHaveLength(1);
+    expect(await gunzipText(result?.backups[0] ?? '')).toBe(v2Text);
+    // New rows now carry the v3 columns.
+    await appendRecords(csv, [validRecord({ transaction_id: 'tx-new', cache_creation_1h_tokens: 40 })], lock);
+    expect(inspectLedger(csv).version).toBe(3);
+  });
+});
+
+describe('reprice', () => {
+  const pricing = new Pricing([shippedPriceTable(), parsePriceTable({ models: { 'in-house-llm': { input: 1, output: 2, cache_write: 1, cache_read: 0.5 } } }, 'test')]);
+  const counts = { input_tokens: 1000, output_tokens: 250, cache_creation_tokens: 100, cache_read_tokens: 400 };
+
+  it('gives every row the table can price its current cost, keeps the rest, after a backup; a second run changes nothing', async () => {
+    await appendRecords(
+      csv,
+      [
+        validRecord({ transaction_id: 'stale', model: 'claude-sonnet-4-5', ...counts, cache_creation_1h_tokens: 100, cost_usd: 99 }),
+        validRecord({ transaction_id: 'unpriced', model: 'in-house-llm', ...counts, cost_usd: null }),
+        validRecord({ transaction_id: 'given', model: 'mystery-model', ...counts, cost_usd: 0.5 }),
+        validRecord({ transaction_id: 'no-counts', model: 'claude-sonnet-4-5', tokens_used: 10, input_tokens: null, output_tokens: null, cache_creation_tokens: null, cache_read_tokens: null, cost_usd: 0.25 }),
+      ],
+      lock,
+    );
+    const result = await repriceLedger(csv, pricing, { ...lock, backup });
+    expect(result).toMatchObject({ kept: 4, revised: 2 });
+    expect(result.backups).toHaveLength(1);
+    const costs: Record<string, number | null> = {};
+    for await (const row of readLedger(csv)) if (row.ok) costs[row.record.transaction_id] = row.record.cost_usd;
+    // Sonnet 4.5: 500 fresh x $3 + 100 1-hour writes x $6 + 400 reads x $0.30 + 250 out x $15; in-house: 500 x $1 + 100 x $1 + 400 x $0.5 + 250 x $2
+    expect(costs).toEqual({ stale: (1500 + 600 + 120 + 3750) / 1e6, unpriced: (500 + 100 + 200 + 500) / 1e6, given: 0.5, 'no-counts': 0.25 });
+    expect(result.costBeforeUsd).toBe(99.75);
+    expect(result.costAfterUsd).toBeCloseTo(0.75 + (1500 + 600 + 120 + 3750 + 1300) / 1e6, 8);
+    const before = readFileSync(csv);
+    const again = await repriceLedger(csv, pricing, { ...lock, backup });
+    expect(again.revised).toBe(0);
+    expect(again.files.every((file) => !file.replaced)).toBe(true);
+    expect(readFileSync(csv).equals(before)).toBe(true);
   });
 });
 

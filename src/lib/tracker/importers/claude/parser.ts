@@ -150,7 +150,9 @@ function toRecord(group: ResponseGroup, path: string): RecordInput | undefined {
   const timestamp = ledgerTimestamp(line.timestamp);
   if (timestamp === undefined) return undefined;
   const usage = line.message.usage;
-  const cacheCreation = usage.cache_creation_input_tokens ?? 0;
+  const split = usage.cache_creation;
+  const oneHour = split?.ephemeral_1h_input_tokens ?? null;
+  const cacheCreation = usage.cache_creation_input_tokens ?? (split ? (split.ephemeral_5m_input_tokens ?? 0) + (oneHour ?? 0) : 0);
   const cacheRead = usage.cache_read_input_tokens ?? 0;
   // The ledger counts all input (OpenTelemetry GenAI convention); Anthropic reports the cache parts apart.
   const input = usage.input_tokens + cacheCreation + cacheRead;
@@ -175,6 +177,8 @@ function toRecord(group: ResponseGroup, path: string): RecordInput | undefined {
     output_tokens: usage.output_tokens,
     cache_creation_tokens: cacheCreation,
     cache_read_tokens: cacheRead,
+    // Without the split the duration is unknown, and every write is priced at the 5-minute rate.
+    cache_creation_1h_tokens: oneHour,
     usage_source: 'transcript',
   };
 }

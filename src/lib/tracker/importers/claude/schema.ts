@@ -6,12 +6,22 @@ import * as z from 'zod/mini';
 
 const tokenCount = z.int().check(z.minimum(0));
 
-/** Anthropic's usage block: the four counts are disjoint (input_tokens excludes both cache parts). */
+/**
+ * Anthropic's usage block: the four counts are disjoint (input_tokens excludes
+ * both cache parts). Newer responses split the cache writes by how long the
+ * entry lives; the two parts add up to cache_creation_input_tokens.
+ */
 export const claudeUsageSchema = z.object({
   input_tokens: tokenCount,
   output_tokens: tokenCount,
   cache_creation_input_tokens: z.nullish(tokenCount),
   cache_read_input_tokens: z.nullish(tokenCount),
+  cache_creation: z.nullish(
+    z.object({
+      ephemeral_5m_input_tokens: z.nullish(tokenCount),
+      ephemeral_1h_input_tokens: z.nullish(tokenCount),
+    }),
+  ),
 });
 
 /** An assistant line: one content block of one API response, with that response's usage so far. */
