@@ -59,14 +59,10 @@ export function providerOfModel(model: string): string {
   return PROVIDERS.find(([pattern]) => pattern.test(model))?.[1] ?? OTHER_PROVIDER;
 }
 
-/** The row's `user` cell, for ledgers whose schema has one. */
-function userOf(record: LedgerRecord): string {
-  return 'user' in record && typeof record.user === 'string' ? record.user : '';
-}
 
 /** Attributes a row's log record and metric points share: few values each, so fit for metric dimensions. */
 function commonAttributes(record: LedgerRecord): OtlpAttributes {
-  const user = userOf(record);
+  const user = record.user ?? '';
   return {
     [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT,
     [ATTR_GEN_AI_PROVIDER_NAME]: providerOfModel(record.model),

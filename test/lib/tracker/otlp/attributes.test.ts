@@ -1,6 +1,5 @@
 /** A ledger row in GenAI semantic-convention terms. */
 import { describe, expect, it } from 'vitest';
-import type { LedgerRecord } from '../../../../src/lib/tracker/index.ts';
 import { OTHER_PROVIDER, logAttributes, providerOfModel, tokenUsagePoints } from '../../../../src/lib/tracker/otlp/attributes.ts';
 import { validRecord } from '../../../helpers/records.ts';
 
@@ -32,11 +31,11 @@ describe('tokenUsagePoints', () => {
   });
 });
 
-describe('a ledger with a user column', () => {
-  it('puts the user on log records and metric points', () => {
-    const record = { ...validRecord(), user: 'alice' } as LedgerRecord;
+describe('the user column', () => {
+  it('puts the user on log records and metric points, and leaves an empty one out', () => {
+    const record = validRecord({ user: 'alice' });
     expect(logAttributes(record)['token_ledger.user']).toBe('alice');
     expect(tokenUsagePoints(record).map((point) => point.attributes['token_ledger.user'])).toEqual(['alice', 'alice']);
-    expect(logAttributes(validRecord())).not.toHaveProperty('token_ledger.user');
+    expect(logAttributes(validRecord({ user: '' }))).not.toHaveProperty('token_ledger.user');
   });
 });

@@ -83,7 +83,7 @@ describe('exportOtlp', () => {
   });
 
   it('maps a row onto the GenAI conventions and never sends its prompt or error text', async () => {
-    const record = validRecord({ transaction_id: 'tx-map', prompt_text: 'secret prompt', model: 'gpt-5', session_id: 'sess-9', workspace_folder: 'ws' });
+    const record = validRecord({ transaction_id: 'tx-map', prompt_text: 'secret prompt', model: 'gpt-5', session_id: 'sess-9', workspace_folder: 'ws', user: 'dev@example.com' });
     await appendRecords(csv, [record, validRecord({ transaction_id: 'tx-err', tokens_used: 0, error_occurred: true, error_message: 'boom', input_tokens: null, output_tokens: null, cache_creation_tokens: null, cache_read_tokens: null })], lock);
     await exportOtlp(csv, options());
 
@@ -115,6 +115,7 @@ describe('exportOtlp', () => {
       'gen_ai.request.model': 'gpt-5',
       'gen_ai.token.type': 'input',
       'token_ledger.workspace': 'ws',
+      'token_ledger.user': 'dev@example.com',
     });
   });
 
