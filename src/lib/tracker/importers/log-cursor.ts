@@ -6,7 +6,7 @@
  * before the offset changed, is read again from the start: the id index then
  * keeps what the ledger already holds from being added twice.
  */
-import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../ledger/atomic.ts';
 import { sha256Hex } from '../sha256.ts';
@@ -22,6 +22,9 @@ export interface LogCursor<Carry> {
   /** Lines read before the offset (line numbers continue from here). */
   lines: number;
   fingerprint: string;
+  /** The log's size and modification time when the cursor was saved or resumed. */
+  size: number;
+  mtimeMs: number;
   carry: Carry;
 }
 
@@ -44,18 +47,28 @@ function fingerprintBefore(fd: number, offset: number): string {
 /**
  * The cursor to resume `logPath` from: the saved one when the file still
  * starts with the bytes it read, else a fresh one (offset 0, `initial` carry).
+ * A log whose size and modification time are those saved is unchanged and
+ * is not read at all; any other is checked against the fingerprint.
  */
 export function resumeCursor<Carry>(ledgerPath: string, source: string, logPath: string, initial: Carry, isCarry: (value: unknown) => value is Carry): LogCursor<Carry> {
-  const fresh: LogCursor<Carry> = { path: resolve(logPath), offset: 0, lines: 0, fingerprint: '', carry: initial };
+  let now: { size: number; mtimeMs: number };
+  try {
+    now = statSync(logPath);
+  } catch {
+    now = { size: 0, mtimeMs: 0 };
+  }
+  const fresh: LogCursor<Carry> = { path: resolve(logPath), offset: 0, lines: 0, fingerprint: '', size: now.size, mtimeMs: now.mtimeMs, carry: initial };
   let saved: Partial<LogCursor<unknown>>;
   try {
     saved = JSON.parse(readFileSync(cursorFile(ledgerPath, source, logPath), 'utf8')) as Partial<LogCursor<unknown>>;
   } catch {
     return fresh;
   }
-  const { offset, lines, fingerprint, carry } = saved;
+  const { offset, lines, fingerprint, size, mtimeMs, carry } = saved;
   if (typeof offset !== 'number' || typeof lines !== 'number' || typeof fingerprint !== 'string' || !isCarry(carry)) return fresh;
-  if (offset === 0) return { ...fresh, carry };
+  const resumed = { ...fresh, offset, lines, fingerprint, carry };
+  if (offset === 0 || (size === now.size && mtimeMs === now.mtimeMs && offset <= now.size)) return resumed;
+  if (now.size < offset) return fresh;
   let fd: number;
   try {
     fd = openSync(logPath, 'r');
@@ -63,14 +76,18 @@ export function resumeCursor<Carry>(ledgerPath: string, source: string, logPath:
     return fresh;
   }
   try {
-    const sameStart = statSync(logPath).size >= offset && fingerprintBefore(fd, offset) === fingerprint;
-    return sameStart ? { path: fresh.path, offset, lines, fingerprint, carry } : fresh;
+    return fingerprintBefore(fd, offset) === fingerprint ? resumed : fresh;
   } finally {
     closeSync(fd);
   }
 }
 
-/** Saves a cursor (a small JSON file, replaced by rename). Run under the import lock. */
+/**
+ * Saves a cursor. Run under the import lock. Written in place, not by
+ * rename (an import can move thousands): a cursor torn by a crash does not
+ * parse, and its log is then read again from the start, which the id index
+ * makes harmless.
+ */
 export function saveCursor<Carry>(ledgerPath: string, source: string, cursor: LogCursor<Carry>): void {
   const file = cursorFile(ledgerPath, source, cursor.path);
   mkdirSync(join(importStateDir(ledgerPath), 'logs', source), { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -83,9 +100,8 @@ export function saveCursor<Carry>(ledgerPath: string, source: string, cursor: Lo
       closeSync(fd);
     }
   }
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, JSON.stringify({ ...cursor, fingerprint }), { mode: PRIVATE_FILE_MODE });
-  renameSync(temp, file);
+  const { size, mtimeMs } = statSync(cursor.path);
+  writeFileSync(file, JSON.stringify({ ...cursor, fingerprint, size, mtimeMs }), { mode: PRIVATE_FILE_MODE });
 }
 
 export interface LogLine {
@@ -125,6 +141,10 @@ export async function* readLinesFrom(path: string, offset: number, firstLine: nu
   }
 }
 
+function positionOf(cursor: LogCursor<unknown>): string {
+  return JSON.stringify([cursor.offset, cursor.lines, cursor.carry]);
+}
+
 /**
  * The cursors one import moves: resumed as files are read, saved together
  * once the rows they stand for are in the ledger (so a crash in between only
@@ -132,6 +152,8 @@ export async function* readLinesFrom(path: string, offset: number, firstLine: nu
  */
 export class CursorBook<Carry> {
   private readonly moved: LogCursor<Carry>[] = [];
+  /** What each file's cursor said when resumed, to save only those that moved. */
+  private readonly resumed = new Map<string, string>();
   private readonly ledgerPath: string;
   private readonly source: string;
 
@@ -141,11 +163,13 @@ export class CursorBook<Carry> {
   }
 
   resume(logPath: string, initial: Carry, isCarry: (value: unknown) => value is Carry): LogCursor<Carry> {
-    return resumeCursor(this.ledgerPath, this.source, logPath, initial, isCarry);
+    const cursor = resumeCursor(this.ledgerPath, this.source, logPath, initial, isCarry);
+    if (cursor.offset > 0) this.resumed.set(cursor.path, positionOf(cursor));
+    return cursor;
   }
 
   moveTo(cursor: LogCursor<Carry>): void {
-    this.moved.push(cursor);
+    if (this.resumed.get(cursor.path) !== positionOf(cursor)) this.moved.push(cursor);
   }
 
   save(): void {

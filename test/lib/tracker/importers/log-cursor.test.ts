@@ -56,7 +56,7 @@ describe('log cursors', () => {
 
   it('start over when the saved carry is not what the reader expects', async () => {
     const { ledger, log } = setUp('one\n');
-    saveCursor(ledger, 'test', { path: log, offset: 4, lines: 1, fingerprint: '', carry: 'not a number' });
+    saveCursor(ledger, 'test', { path: log, offset: 4, lines: 1, fingerprint: '', size: 4, mtimeMs: 0, carry: 'not a number' });
     expect(resumeCursor(ledger, 'test', log, 0, isNumber)).toMatchObject({ offset: 0, carry: 0 });
   });
 });

@@ -137,7 +137,7 @@ async function readResponses(
   }
   const all = [...groups.values()];
   const held = all.filter((group) => isInProgress(group, lastLine, finished));
-  return { groups: all, lastLine, next: { path: cursor.path, offset, lines, fingerprint: '', carry: { held, previousTime, prompt } } };
+  return { groups: all, lastLine, next: { ...cursor, offset, lines, carry: { held, previousTime, prompt } } };
 }
 
 /** The response the file's last line belongs to, without a stop_reason, in a file still being written. */
@@ -183,8 +183,10 @@ function toRecord(group: ResponseGroup, path: string): RecordInput | undefined {
   };
 }
 
-function isQuiet(path: string, now: Date): boolean {
-  return now.getTime() - statSync(path).mtimeMs > QUIET_MS;
+
+function unreadLog(path: string): Omit<LogCursor<ClaudeCarry>, 'carry'> {
+  const { size, mtimeMs } = statSync(path);
+  return { path, offset: 0, lines: 0, fingerprint: '', size, mtimeMs };
 }
 
 /**
@@ -197,8 +199,13 @@ export async function* claudeRecords(files: readonly string[], stats: ReadStats,
   const now = options.now ?? new Date();
   for (const path of files) {
     stats.files += 1;
-    const finished = options.settleAll === true || isQuiet(path, now);
-    const cursor = options.cursors?.resume(path, NOTHING_CARRIED, isClaudeCarry) ?? { path, offset: 0, lines: 0, fingerprint: '', carry: NOTHING_CARRIED };
+    const cursor = options.cursors?.resume(path, NOTHING_CARRIED, isClaudeCarry) ?? { ...unreadLog(path), carry: NOTHING_CARRIED };
+    const finished = options.settleAll === true || now.getTime() - cursor.mtimeMs > QUIET_MS;
+    // Nothing new, and nothing held that the file's going quiet would release: no need to open it.
+    if (cursor.offset === cursor.size && cursor.offset > 0 && (cursor.carry.held.length === 0 || !finished)) {
+      for (const group of cursor.carry.held) if (isInProgress(group, group.lastLine, finished)) countSkipped(stats, 'in_progress');
+      continue;
+    }
     const { groups, lastLine, next } = await readResponses(path, stats, cursor, finished);
     for (const group of groups) {
       if (group.kept.message.model === SYNTHETIC_MODEL) {
