@@ -15,6 +15,7 @@ import {
   PointElement,
   Tooltip,
   type ChartConfiguration,
+  type Plugin,
   type ChartDataset,
   type ScaleOptions,
 } from 'chart.js';
@@ -83,6 +84,20 @@ function themeColors(): void {
   if (text) Chart.defaults.color = text;
   if (grid) Chart.defaults.borderColor = grid;
 }
+
+/**
+ * Writes what a chart drew onto its canvas (the theme, each axis's tick labels, the
+ * tooltip's lines): canvas text cannot be read back, and the browser tests check these.
+ */
+const recordDrawn: Plugin = {
+  id: 'recordDrawn',
+  afterRender(chart) {
+    const ticks = Object.fromEntries(Object.entries(chart.scales).map(([id, scale]) => [id, scale.ticks.map((tick) => String(tick.label))]));
+    const tooltip = chart.tooltip && chart.tooltip.getActiveElements().length > 0 ? chart.tooltip.body.flatMap((part) => part.lines) : [];
+    chart.canvas.dataset.drawn = JSON.stringify({ theme: document.documentElement.dataset.theme ?? '', ticks, tooltip });
+  },
+};
+Chart.register(recordDrawn);
 
 themeColors();
 for (const figure of document.querySelectorAll<HTMLElement>('[data-usage-chart]')) {
