@@ -53,7 +53,7 @@ export function partRows(view: UsageView, part: OverviewPart): TableRow[] {
 export function partChart(view: UsageView, part: OverviewPart): ChartSpec | undefined {
   const chart = OVERVIEW_PARTS[part].chart;
   if (!chart) return undefined;
-  const rows = part === 'per-day' ? view.days : part === 'day-model' ? [] : view.byDimension[part.slice(3) as DimensionKey].slice(0, TOP_GROUPS);
+  const rows = part === 'per-day' ? view.days : view.byDimension[part.slice(3) as DimensionKey].slice(0, TOP_GROUPS);
   return chartSpec(rows, chart.metrics, chart.horizontal);
 }
 
