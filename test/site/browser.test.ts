@@ -3,11 +3,12 @@
  * playwright-core): every chart is drawn, nothing logs an error, and hostile
  * prompts appear as text without running.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { HOSTILE_PROMPTS, hostileLedger, recentLedger, todayMidnight } from './ledgers.ts';
+import { HOSTILE_MODEL, HOSTILE_PROMPTS, hostileLedger, recentLedger, todayMidnight } from './ledgers.ts';
 import { USAGE_ROUTES } from './pages.ts';
 import { SAMPLE_LEDGER, buildSite } from './site-build.ts';
 import { serveStatic, type StaticServer } from './static-server.ts';
@@ -240,6 +241,17 @@ describe('usage pages in headless Chromium', () => {
     expect(await totalsOn(reopened)).toEqual(filtered);
     expect(await reopened.inputValue('form[data-usage-filters] select[name="model"]')).toBe(model?.key);
     await reopened.close();
+    await page.close();
+  });
+
+  it('downloads as CSV the day × model rows the filtered page shows', async () => {
+    const { page } = await open('hostile', '/runbook/usage/?model=%3Csvg+onload%3Dalert(4)%3E');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-download-csv]')]);
+    const rows = parse(readFileSync((await download.path()) ?? ''), { columns: true }) as Record<string, string>[];
+    const shown = await page.$$eval('.usage-table[data-part="day-model"] tbody tr', (lines) => lines.map((line) => [...line.children].slice(0, 2).map((cell) => cell.textContent)));
+    expect(rows.map((row) => [row.day, row.model])).toEqual(shown);
+    expect(rows.length).toBe(2);
+    expect(rows.every((row) => row.model === HOSTILE_MODEL)).toBe(true);
     await page.close();
   });
 });
