@@ -55,7 +55,7 @@ function describe(filters: Filters, day: string): string {
     const value = filters.values[key];
     if (value !== undefined) parts.push(`${label.toLowerCase()} ${value}`);
   }
-  const fixed = filters.range === 'all' ? '' : ' The month\u2019s spend always covers its whole month; p50/p95 elapsed and the cache-read share cover the whole ledger.';
+  const fixed = filtersQuery(filters) === '' ? '' : ' The month\u2019s spend keeps to this month; p50/p95 elapsed and the cache-read share cover the whole ledger.';
   return `Showing ${parts.join(', ')}.${fixed}`;
 }
 
