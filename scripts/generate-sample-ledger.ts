@@ -4,7 +4,10 @@
  * workspaces and users, some errors, some 1-hour cache writes, and prompts
  * that stress CSV and HTML escaping. Written in the latest schema version.
  *
- *   node scripts/generate-sample-ledger.ts [--rows N] [--days N] [--prompt-repeat N] [--seed N] [--out PATH]
+ *   node scripts/generate-sample-ledger.ts [--rows N] [--days N] [--end ISO] [--prompt-repeat N] [--seed N] [--out PATH]
+ *
+ * --end moves the period (default: the shipped sample's end); tests pass today's
+ * midnight so presets such as "last 30 days" hold data.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: fileURLToPath(new URL('../src/data/sample-ledger.csv', import.meta.url)) },
     seed: { type: 'string', default: '20261120' },
     days: { type: 'string', default: '60' },
+    end: { type: 'string', default: '2026-11-20T18:00:00.000Z' },
     // Repeats each prompt to reach the ~400 bytes per row of real ledgers in benchmarks.
     'prompt-repeat': { type: 'string', default: '1' },
   },
@@ -27,7 +31,7 @@ const random = seededRandom(Number(values.seed));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const between = (low: number, high: number) => Math.floor(low + random() * (high - low + 1));
 
-const END = Date.parse('2026-11-20T18:00:00.000Z');
+const END = Date.parse(values.end);
 const DAYS = Number(values.days);
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-20250514', 'claude-3-5-haiku-20241022', 'gpt-5', 'gemini-2.5-pro', 'in-house-llm'];
 const WORKSPACES = ['payments-api', 'web-frontend', 'data-pipeline', 'infra'];

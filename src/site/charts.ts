@@ -1,9 +1,12 @@
 /**
- * What a usage chart plots, as plain data: built at build time from the same
- * rows as the table beside the chart, embedded in the page as JSON, and
- * drawn in the browser by draw-charts.ts.
+ * What a usage chart plots, as plain data: built from the same rows as the
+ * table beside the chart, embedded in the page as JSON, and drawn in the
+ * browser by draw-charts.ts (which the overview also hands specs it builds
+ * from filtered data). Browser-safe: no library imports.
  */
-import { costCoverage, type UsageGroup } from '../lib/tracker/index.ts';
+import { costCoverage } from '../lib/tracker/report/coverage.ts';
+import type { StatRow } from './format.ts';
+import type { MonthSpend } from './usage-buckets.ts';
 
 export const CHART_METRICS = ['tokens_used', 'cost_usd', 'errors'] as const;
 export type ChartMetric = (typeof CHART_METRICS)[number];
@@ -13,6 +16,8 @@ export interface ChartSeries {
   label: string;
   /** null where the value is unknown (cost of unpriced transactions), drawn as a gap. */
   values: (number | null)[];
+  /** How a line is drawn when it is not the main one: last month's dashed, a budget flat and red. */
+  style?: 'previous' | 'budget';
 }
 
 export interface ChartSpec {
@@ -20,6 +25,8 @@ export interface ChartSpec {
   horizontal: boolean;
   labels: string[];
   series: ChartSeries[];
+  /** Every series a line (a cumulative chart), not bars. */
+  lines?: boolean;
 }
 
 const SERIES_LABELS: Record<ChartMetric, string> = {
@@ -29,7 +36,7 @@ const SERIES_LABELS: Record<ChartMetric, string> = {
 };
 
 /** One series per metric; a cost series with no priced value at all is left out. */
-export function chartSpec(rows: readonly UsageGroup[], metrics: readonly ChartMetric[], horizontal: boolean): ChartSpec {
+export function chartSpec(rows: readonly (StatRow & { key: string })[], metrics: readonly ChartMetric[], horizontal: boolean): ChartSpec {
   const series = metrics
     .map((metric) => ({
       metric,
@@ -40,10 +47,14 @@ export function chartSpec(rows: readonly UsageGroup[], metrics: readonly ChartMe
   return { horizontal, labels: rows.map((row) => row.key), series };
 }
 
-/**
- * Serialises a spec for a `<script type="application/json">` element. Every
- * `<` is escaped, so a label holding `</script>` cannot end the element.
- */
-export function chartSpecJson(spec: ChartSpec): string {
-  return JSON.stringify(spec).replaceAll('<', '\\u003c');
+/** Cumulative spend by day of month: this month so far, last month, and the monthly budget when one is set. */
+export function spendChartSpec(spend: MonthSpend): ChartSpec {
+  const length = Math.max(spend.daysInMonth, spend.cumulative.lastMonth.length);
+  const labels = Array.from({ length }, (_, index) => String(index + 1));
+  const series: ChartSeries[] = [
+    { metric: 'cost_usd', label: `This month (${spend.month})`, values: spend.cumulative.thisMonth },
+    { metric: 'cost_usd', label: 'Last month', values: spend.cumulative.lastMonth, style: 'previous' },
+  ];
+  if (spend.budgetUsdMonth !== null) series.push({ metric: 'cost_usd', label: 'Monthly budget', values: labels.map(() => spend.budgetUsdMonth), style: 'budget' });
+  return { horizontal: false, labels, series, lines: true };
 }

@@ -1,20 +1,29 @@
 /**
  * The data step of the usage report pages (/runbook/usage/): picks the
  * ledger, reads it once per build and aggregates it with the same
- * UsageAggregator as `track report`, so the pages and the terminal agree.
+ * UsageAggregator as `track report`, so the pages and the terminal agree;
+ * folds it into the day × dimension buckets the overview embeds
+ * (usage-buckets.ts); and reads it a second time for the rows of the
+ * sessions that get a page of their own.
  */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { costUnitsOf } from '../lib/tracker/numbers.ts';
 import {
   NO_ERROR_KEY,
   UsageAggregator,
+  groupKeyOf,
   loadConfig,
+  pricingFor,
   readAllParts,
   type GroupKey,
+  type LoadedConfig,
+  type Pricing,
   type LedgerRecord,
   type UsageGroup,
   type UsageStats,
 } from '../lib/tracker/index.ts';
+import { BucketBuilder, DIMENSIONS, type DimensionKey, type EmbeddedUsage, type Measures } from './usage-buckets.ts';
 
 /** Groups the pages show; `error` groups rows by error message. */
 export const PAGE_GROUP_KEYS = ['day', 'model', 'hook', 'trigger', 'workspace', 'session', 'error'] as const satisfies readonly GroupKey[];
@@ -31,6 +40,23 @@ export type LedgerSource = 'TOKEN_LEDGER_CSV' | 'config' | 'sample';
 export interface LedgerChoice {
   path: string;
   source: LedgerSource;
+  /** The configuration the build runs under: prices, budget, how many session pages. */
+  loaded: LoadedConfig;
+}
+
+/** The newest rows kept for a session's page; older ones only count in its totals. */
+export const SESSION_ROW_LIMIT = 100;
+
+export type SessionRow = Pick<
+  LedgerRecord,
+  'timestamp' | 'model' | 'hook_name' | 'tokens_used' | 'cost_usd' | 'error_occurred' | 'error_message' | 'prompt_text' | 'transaction_id'
+>;
+
+export interface SessionDetail {
+  totals: UsageGroup;
+  byModel: UsageGroup[];
+  /** Newest first, at most SESSION_ROW_LIMIT. */
+  rows: SessionRow[];
 }
 
 export type RecentError = Pick<
@@ -49,6 +75,10 @@ export interface UsageData {
   errorsByMessage: UsageGroup[];
   /** Newest first. */
   recentErrors: RecentError[];
+  /** The day × dimension buckets the overview embeds and filters. */
+  embedded: EmbeddedUsage;
+  /** The `site.top_sessions` sessions with the most cost, most first, each with its rows. */
+  topSessions: SessionDetail[];
 }
 
 /**
@@ -58,26 +88,34 @@ export interface UsageData {
  */
 export function chooseLedger(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): LedgerChoice {
   const loaded = loadConfig({ cwd, env });
-  if (env.TOKEN_LEDGER_CSV) return { path: loaded.ledgerPath, source: 'TOKEN_LEDGER_CSV' };
-  if (existsSync(loaded.ledgerPath)) return { path: loaded.ledgerPath, source: 'config' };
-  return { path: resolve(cwd, SAMPLE_LEDGER), source: 'sample' };
+  if (env.TOKEN_LEDGER_CSV) return { path: loaded.ledgerPath, source: 'TOKEN_LEDGER_CSV', loaded };
+  if (existsSync(loaded.ledgerPath)) return { path: loaded.ledgerPath, source: 'config', loaded };
+  return { path: resolve(cwd, SAMPLE_LEDGER), source: 'sample', loaded };
 }
 
 /** Streams every file of the ledger (rotated parts, then the live file) once; invalid rows are counted and left out, as `track report` does. */
 export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
   const aggregator = new UsageAggregator({ groupBy: PAGE_GROUP_KEYS });
-  const recent = new RecentErrors(RECENT_ERROR_LIMIT);
+  const recent = new NewestFirst<RecentError>(RECENT_ERROR_LIMIT);
+  const buckets = new BucketBuilder();
+  const measure = measurer(pricingFor(choice.loaded));
   let invalidRows = 0;
   for await (const row of readAllParts(choice.path)) {
     if (!row.ok) {
       invalidRows += 1;
       continue;
     }
-    aggregator.add(row.record);
-    if (row.record.error_occurred) recent.add(row.record);
+    const { record } = row;
+    aggregator.add(record);
+    buckets.add(record.timestamp.slice(0, 10), DIMENSION_EXTRACTORS.map((valueOf) => valueOf(record)), measure(record));
+    if (record.error_occurred) recent.add(recentError(record));
   }
   const { totals, groups } = aggregator.report();
   const group = (key: PageGroupKey) => groups[key] ?? [];
+  const topSessions = await readSessions(
+    choice.path,
+    [...group('session')].sort((a, b) => b.cost_usd - a.cost_usd || b.tokens_used - a.tokens_used).slice(0, choice.loaded.config.site.top_sessions),
+  );
   return {
     ledgerName: basename(choice.path),
     ledgerSource: choice.source,
@@ -93,26 +131,86 @@ export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
     },
     errorsByMessage: group('error').filter((entry) => entry.key !== NO_ERROR_KEY),
     recentErrors: recent.newestFirst(),
+    embedded: buckets.finish(choice.loaded.config.site.budget_usd_month),
+    topSessions,
   };
 }
 
-/** The newest `limit` errors of a stream in any order, in bounded memory. */
-class RecentErrors {
-  private entries: RecentError[] = [];
+/** How each dimension of the buckets reads a record. `user` is read when the ledger has that column, else ''. */
+const DIMENSION_VALUE: Record<DimensionKey, (record: LedgerRecord) => string> = {
+  model: (record) => groupKeyOf(record, 'model'),
+  workspace: (record) => groupKeyOf(record, 'workspace'),
+  hook: (record) => groupKeyOf(record, 'hook'),
+  trigger: (record) => groupKeyOf(record, 'trigger'),
+  user: (record) => record.user ?? '',
+};
+const DIMENSION_EXTRACTORS = DIMENSIONS.map(({ key }) => DIMENSION_VALUE[key]);
+
+/** A record's bucket measures; the cache saving is priced with the build's price table (user overrides included). */
+function measurer(pricing: Pricing): (record: LedgerRecord) => Measures {
+  const savingRates = new Map<string, number>();
+  const savingRate = (model: string) => {
+    let rate = savingRates.get(model);
+    if (rate === undefined) {
+      const price = pricing.lookup(model)?.price;
+      rate = price ? Math.max(0, price.input - price.cache_read) / 1_000_000 : 0;
+      savingRates.set(model, rate);
+    }
+    return rate;
+  };
+  return (record) => ({
+    transactions: 1,
+    errors: record.error_occurred ? 1 : 0,
+    unpriced: record.cost_usd === null ? 1 : 0,
+    tokens: record.tokens_used,
+    input: record.input_tokens ?? 0,
+    output: record.output_tokens ?? 0,
+    cacheWrite: record.cache_creation_tokens ?? 0,
+    cacheRead: record.cache_read_tokens ?? 0,
+    costUnits: record.cost_usd === null ? 0 : costUnitsOf(record.cost_usd),
+    savedUnits: record.cost_usd === null ? 0 : costUnitsOf((record.cache_read_tokens ?? 0) * savingRate(record.model)),
+  });
+}
+
+function recentError(record: LedgerRecord): RecentError {
+  const { timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id } = record;
+  return { timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id };
+}
+
+function sessionRow(record: LedgerRecord): SessionRow {
+  const { timestamp, model, hook_name, tokens_used, cost_usd, error_occurred, error_message, prompt_text, transaction_id } = record;
+  return { timestamp, model, hook_name, tokens_used, cost_usd, error_occurred, error_message, prompt_text, transaction_id };
+}
+
+/** The second read: rows and models of the chosen sessions only, in bounded memory. */
+async function readSessions(path: string, chosen: readonly UsageGroup[]): Promise<SessionDetail[]> {
+  if (chosen.length === 0) return [];
+  const sessions = new Map(chosen.map((totals) => [totals.key, { totals, models: new UsageAggregator({ groupBy: ['model'] }), rows: new NewestFirst<SessionRow>(SESSION_ROW_LIMIT) }]));
+  for await (const row of readAllParts(path)) {
+    const session = row.ok ? sessions.get(row.record.session_id) : undefined;
+    if (!session || !row.ok) continue;
+    session.models.add(row.record);
+    session.rows.add(sessionRow(row.record));
+  }
+  return [...sessions.values()].map((session) => ({ totals: session.totals, byModel: session.models.report().groups.model ?? [], rows: session.rows.newestFirst() }));
+}
+
+/** The newest `limit` entries of a stream in any order, in bounded memory. */
+class NewestFirst<Entry extends { timestamp: string }> {
+  private entries: Entry[] = [];
   private readonly limit: number;
 
   constructor(limit: number) {
     this.limit = limit;
   }
 
-  add(record: LedgerRecord): void {
-    const { timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id } = record;
-    this.entries.push({ timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id });
-    // Trim in batches so a long run of errors costs one sort per `limit` rows.
+  add(entry: Entry): void {
+    this.entries.push(entry);
+    // Trim in batches so a long run costs one sort per `limit` entries.
     if (this.entries.length >= this.limit * 2) this.entries = this.newestFirst();
   }
 
-  newestFirst(): RecentError[] {
+  newestFirst(): Entry[] {
     return this.entries.sort((a, b) => b.timestamp.localeCompare(a.timestamp)).slice(0, this.limit);
   }
 }
@@ -125,39 +223,15 @@ export function loadUsageData(): Promise<UsageData> {
   return usage;
 }
 
-/** A group with no transactions, for a day on which nothing was recorded. */
-function emptyGroup(key: string): UsageGroup {
-  return {
-    key,
-    transactions: 0,
-    tokens_used: 0,
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_creation_tokens: 0,
-    cache_read_tokens: 0,
-    cost_usd: 0,
-    unpriced_transactions: 0,
-    errors: 0,
-    error_rate: null,
-    elapsed_p50: null,
-    elapsed_p95: null,
-    cache_read_share: null,
-    first_timestamp: null,
-    last_timestamp: null,
-  };
+/** The day the build runs on (UTC): what the served pages count "this month" from, before the browser recounts. */
+export function buildDay(): string {
+  return new Date().toISOString().slice(0, 10);
 }
 
-/** Day groups with the quiet days between them filled in, so a daily chart's axis is true to time. */
-export function withEmptyDays(days: readonly UsageGroup[]): UsageGroup[] {
-  const filled: UsageGroup[] = [];
-  for (const day of days) {
-    const previous = filled.at(-1);
-    if (previous) {
-      for (let time = Date.parse(previous.key) + 86_400_000; time < Date.parse(day.key); time += 86_400_000) {
-        filled.push(emptyGroup(new Date(time).toISOString().slice(0, 10)));
-      }
-    }
-    filled.push(day);
-  }
-  return filled;
+/** The static CSV of the day × model table, written at build time (src/pages/runbook/usage/usage-by-day-and-model.csv.ts). */
+export const DAY_MODEL_CSV = '/runbook/usage/usage-by-day-and-model.csv';
+
+/** The page of one of the `site.top_sessions` costliest sessions. Session ids are `[A-Za-z0-9_-]`, safe in a path. */
+export function sessionHref(sessionId: string): string {
+  return `/runbook/usage/sessions/${sessionId}/`;
 }

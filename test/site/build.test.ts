@@ -3,12 +3,13 @@
  * ledger agree with `track report`, show every text escaped, survive having
  * no data, and leave linkinator no broken link.
  */
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { LinkChecker } from 'linkinator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NO_ERROR_KEY, type UsageGroup, type UsageStats } from '../../src/lib/tracker/index.ts';
+import { DEFAULT_CONFIG, NO_ERROR_KEY, type UsageGroup, type UsageStats } from '../../src/lib/tracker/index.ts';
 import { formatInteger } from '../../src/site/format.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FORBIDDEN_MARKUP, HOSTILE_ERROR, HOSTILE_MODEL, HOSTILE_PROMPTS, HOSTILE_WORKSPACE, emptyLedger, hostileLedger } from './ledgers.ts';
@@ -48,9 +49,16 @@ function expectTotalsMatch(html: string, totals: UsageStats): void {
   expect(html).toContain(`>${formatInteger(totals.tokens_used)}<`);
 }
 
+/** A chart shows every group, each with the value `track report` gives it (in the chart's own order). */
 function expectChartMatchesGroups(spec: { labels: string[]; series: { metric: string; values: (number | null)[] }[] } | undefined, groups: readonly UsageGroup[], metric: 'tokens_used' | 'errors'): void {
-  expect(spec?.labels).toEqual(groups.map((group) => group.key));
-  expect(spec?.series.find((series) => series.metric === metric)?.values).toEqual(groups.map((group) => group[metric]));
+  const values = spec?.series.find((series) => series.metric === metric)?.values ?? [];
+  expect([...(spec?.labels ?? [])].sort()).toEqual(groups.map((group) => group.key).sort());
+  expect(new Map(spec?.labels.map((label, index) => [label, values[index]]))).toEqual(new Map(groups.map((group) => [group.key, group[metric]])));
+}
+
+/** The routes of the session pages a build made. */
+function sessionRoutes(outDir: string): string[] {
+  return builtRoutes(outDir).filter((route) => /^\/runbook\/usage\/sessions\/[^/]+\/$/.test(route));
 }
 
 describe('site built from the sample ledger', () => {
@@ -65,10 +73,12 @@ describe('site built from the sample ledger', () => {
     expectTotalsMatch(readPage(outDir, '/runbook/usage/'), report.totals);
   });
 
-  it('charts the same groups as `track report --by model` and `--by error`', async () => {
+  it('charts the same groups as `track report --by model` and `--by error`, models ranked by cost', async () => {
     const byModel = await cliReport(SAMPLE_LEDGER, 'model');
-    const overviewCharts = chartSpecs(readPage(outDir, '/runbook/usage/'));
-    expectChartMatchesGroups(overviewCharts[1], byModel.groups, 'tokens_used');
+    const modelChart = chartSpecs(readPage(outDir, '/runbook/usage/')).find((spec) => spec.labels.includes(byModel.groups[0]?.key ?? ''));
+    expectChartMatchesGroups(modelChart, byModel.groups, 'tokens_used');
+    const costs = byModel.groups.filter((group) => group.unpriced_transactions < group.transactions).sort((a, b) => b.cost_usd - a.cost_usd);
+    expect(modelChart?.labels.slice(0, costs.length)).toEqual(costs.map((group) => group.key));
     const byError = await cliReport(SAMPLE_LEDGER, 'error');
     const errorsCharts = chartSpecs(readPage(outDir, '/runbook/usage/errors/'));
     expectChartMatchesGroups(errorsCharts[1], byError.groups.filter((group) => group.key !== NO_ERROR_KEY), 'errors');
@@ -80,10 +90,30 @@ describe('site built from the sample ledger', () => {
     expect(html).not.toMatch(/>\$0\.00\*?</);
   });
 
+  it('gives each of the costliest sessions a page, linked from the sessions page', async () => {
+    const bySession = (await cliReport(SAMPLE_LEDGER, 'session')).groups.sort((a, b) => b.cost_usd - a.cost_usd || b.tokens_used - a.tokens_used);
+    const routes = sessionRoutes(outDir);
+    expect(routes.sort()).toEqual(bySession.slice(0, DEFAULT_CONFIG.site.top_sessions).map((group) => `/runbook/usage/sessions/${group.key}/`).sort());
+    const sessionsPage = readPage(outDir, '/runbook/usage/sessions/');
+    for (const route of routes) expect(sessionsPage, route).toContain(`href="${route}"`);
+  });
+
+  it('writes the day × model table as a static CSV that adds up to `track report`', async () => {
+    const report = await cliReport(SAMPLE_LEDGER);
+    const rows = parse(readFileSync(join(outDir, 'runbook/usage/usage-by-day-and-model.csv')), { columns: true }) as Record<string, string>[];
+    expect(rows.length).toBeGreaterThan(60);
+    expect(rows.reduce((sum, row) => sum + Number(row.transactions), 0)).toBe(report.totals.transactions);
+    expect(rows.reduce((sum, row) => sum + Number(row.cache_read_tokens), 0)).toBe(report.totals.cache_read_tokens);
+    expect(rows.reduce((sum, row) => sum + Math.round(Number(row.cost_usd) * 1e8), 0) / 1e8).toBe(report.totals.cost_usd);
+    expect(rows.map((row) => row.day)).toEqual(rows.map((row) => row.day).sort().reverse());
+  });
+
   it('lists every built page in the sidebar, in three sections in order', () => {
     const home = readPage(outDir, '/');
     const links = new Set(sidebarLinks(home));
-    const pages = builtRoutes(outDir).filter((route) => route !== '/' && route !== '/404/');
+    // Session pages are reached from the sessions page (the test above), not the sidebar.
+    const sessions = new Set(sessionRoutes(outDir));
+    const pages = builtRoutes(outDir).filter((route) => route !== '/' && route !== '/404/' && !sessions.has(route));
     expect(pages.length).toBeGreaterThan(15);
     for (const route of pages) expect(links, route).toContain(route);
     const sections = ['End user', 'Architecture', 'Runbook'].map((label) => home.indexOf(`>${label}<`));
@@ -123,12 +153,15 @@ describe('site built from a hostile ledger', () => {
   });
 
   it('shows prompts, error messages, workspaces and models as text only', () => {
-    for (const route of USAGE_ROUTES) {
+    const sessions = sessionRoutes(outDir);
+    expect(sessions.length).toBe(2);
+    for (const route of [...USAGE_ROUTES, ...sessions]) {
       const html = readPage(outDir, route);
       for (const markup of FORBIDDEN_MARKUP) expect(html, `${route} holds ${markup}`).not.toContain(markup);
     }
     const errors = readPage(outDir, '/runbook/usage/errors/');
     expect(errors).toContain('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(sessions.map((route) => readPage(outDir, route)).join('')).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(errors).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 

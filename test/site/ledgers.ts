@@ -3,10 +3,11 @@
  * in every text a page shows, priced and unpriced rows, one invalid row) and
  * an empty one (header only).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatRows, headerLine, validateRecord, type LedgerRecord } from '../../src/lib/tracker/index.ts';
-import { buildsRoot } from './site-build.ts';
+import { PROJECT_ROOT, buildsRoot } from './site-build.ts';
 
 export const HOSTILE_PROMPTS = ['</script><script>alert(1)</script>', '<img src=x onerror=alert(1)>'] as const;
 export const HOSTILE_WORKSPACE = '<img src=x onerror=alert(3)>';
@@ -74,9 +75,26 @@ function hostileRecords(now: Date): LedgerRecord[] {
  * test file of a run writes the same bytes.
  */
 export function hostileLedger(): string {
-  const now = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS);
+  const now = todayMidnight();
   const invalidRow = `${now.toISOString()},bad row,lots,1.000,s,w,manual,e,,token-tracker-hook,false,,bad-1,,,,,,,reported\n`;
   return writeLedger('hostile.csv', headerLine(2) + formatRows(hostileRecords(now), 2) + invalidRow);
+}
+
+/** Today's midnight UTC: fixtures count back from it, so every test file of a run writes the same bytes. */
+export function todayMidnight(): Date {
+  return new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS);
+}
+
+/** The sample ledger's kind of rows over the 120 days before today, so date presets like "last 30 days" hold data. */
+export function recentLedger(): string {
+  const path = join(buildsRoot(), 'ledgers', 'recent.csv');
+  mkdirSync(join(buildsRoot(), 'ledgers'), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const script = join(PROJECT_ROOT, 'scripts/generate-sample-ledger.ts');
+  const result = spawnSync(process.execPath, [script, '--rows', '600', '--days', '120', '--end', todayMidnight().toISOString(), '--out', tmp], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`generate-sample-ledger failed: ${result.stderr}`);
+  renameSync(tmp, path);
+  return path;
 }
 
 export function emptyLedger(): string {

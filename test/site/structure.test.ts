@@ -29,7 +29,9 @@ const REQUIRED_ROUTES = [
   '/runbook/usage/errors/',
 ];
 
-const pages = docPages();
+// A page made per data item (`[session].astro`) is reached from its list page; the built-site test checks those links.
+const pages = docPages().filter((page) => !page.route.includes('['));
+const generated = docPages().filter((page) => page.route.includes('['));
 const routes = new Set(pages.map((page) => page.route));
 const sidebarLinks: readonly string[] = USAGE_REPORT_LINKS.map((entry) => entry.link);
 
@@ -37,6 +39,14 @@ describe('docs structure', () => {
   it('gives every page a title and a description', () => {
     for (const page of pages) {
       expect(page.title, page.file).toBeTruthy();
+      expect(page.description, page.file).toBeTruthy();
+    }
+  });
+
+  it('gives every page made per data item a title and a description of its own', () => {
+    expect(generated.map((page) => page.route)).toEqual(['/runbook/usage/sessions/[session]/']);
+    for (const page of generated) {
+      expect(page.body, page.file).toMatch(/\btitle=\{`[^`]+\$\{[^`]+`\}/);
       expect(page.description, page.file).toBeTruthy();
     }
   });

@@ -43,6 +43,16 @@ const pricingSchema = z.strictObject(
   { error: 'must be an object with file' },
 );
 
+const siteSchema = z.strictObject(
+  {
+    top_sessions: z
+      .int({ error: 'must be a whole number' })
+      .check(z.minimum(0, { error: 'must not be negative (0 builds no session pages)' }), z.maximum(200, { error: 'must be at most 200' })),
+    budget_usd_month: z.nullable(z.number({ error: 'must be a number of US dollars, or null' }).check(z.positive({ error: 'must be more than 0, or null for no budget' }))),
+  },
+  { error: 'must be an object with top_sessions and budget_usd_month' },
+);
+
 const configFields = {
   enabled: z.boolean({ error: 'must be true or false' }),
   csv_file_path: z.string({ error: 'must be a path' }).check(z.minLength(1, { error: 'must not be empty' })),
@@ -68,6 +78,7 @@ const configFields = {
     .check(z.minimum(50, { error: 'must be at least 50' }), z.maximum(5000, { error: 'must be at most 5000 (hooks have a 5 s budget)' })),
   redaction: redactionSchema,
   pricing: pricingSchema,
+  site: siteSchema,
   // Keys of the original hook-file `configuration` block, accepted as they were.
   track_tokens: z.boolean({ error: 'must be true or false' }),
   include_metadata: z.boolean({ error: 'must be true or false' }),
@@ -79,7 +90,7 @@ export const trackerConfigSchema = z.strictObject(configFields);
 // A layer may set any field, and any part of a nested one. Built on first use:
 // most hook calls have no layer to check, and the clones cost them a millisecond.
 function buildPartialConfigSchema() {
-  return z.partial(z.strictObject({ ...configFields, redaction: z.partial(redactionSchema), pricing: z.partial(pricingSchema) }));
+  return z.partial(z.strictObject({ ...configFields, redaction: z.partial(redactionSchema), pricing: z.partial(pricingSchema), site: z.partial(siteSchema) }));
 }
 let partialConfigSchema: ReturnType<typeof buildPartialConfigSchema> | undefined;
 
@@ -102,6 +113,7 @@ export const DEFAULT_CONFIG: TrackerConfig = {
   lock_timeout_ms: 2000,
   redaction: { enabled: true, extra_patterns: [] },
   pricing: { file: null },
+  site: { top_sessions: 20, budget_usd_month: null },
   track_tokens: true,
   include_metadata: true,
   error_handling: 'graceful',
@@ -168,6 +180,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       ...layer,
       redaction: { ...merged.redaction, ...layer.redaction },
       pricing: { ...merged.pricing, ...layer.pricing },
+      site: { ...merged.site, ...layer.site },
     }),
     DEFAULT_CONFIG,
   );

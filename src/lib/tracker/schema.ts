@@ -4,6 +4,7 @@
  * for the messages users see when a value breaks a rule.
  */
 import * as z from 'zod/mini';
+import { COST_DECIMALS, roundTo } from './numbers.ts';
 
 /** The 12 standard columns, in their fixed order (schema v1). */
 export const V1_COLUMNS = [
@@ -78,14 +79,8 @@ const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 const KEBAB_CASE_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const TRANSACTION_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-/** Rounds to a fixed number of decimals so a value survives a CSV round trip exactly. */
-export function roundTo(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
-}
-
 export const ELAPSED_DECIMALS = 3;
-export const COST_DECIMALS = 8;
+export { COST_DECIMALS, roundTo };
 
 const identifier = (what: string) =>
   z.string({ error: 'must be text' }).check(

@@ -52,6 +52,14 @@ describe('config', () => {
     expect(() => loadConfig({ cwd: root, env: {} })).toThrow(/redaction\.extra_patterns\.0: "ACME-\[0-9" is not a valid JavaScript regular expression/);
   });
 
+  it('reads the site block field by field over its defaults, and rejects a budget that is not above 0', () => {
+    const root = workspace({ '.kiro/token-tracker.json': JSON.stringify({ site: { budget_usd_month: 250 } }) });
+    expect(loadConfig({ cwd: root, env: {} }).config.site).toEqual({ top_sessions: 20, budget_usd_month: 250 });
+    const bad = workspace({ '.kiro/token-tracker.json': JSON.stringify({ site: { budget_usd_month: 0, top_sessions: 1.5 } }) });
+    expect(() => loadConfig({ cwd: bad, env: {} })).toThrow(/site\.budget_usd_month: 0 must be more than 0, or null for no budget/);
+    expect(() => loadConfig({ cwd: bad, env: {} })).toThrow(/site\.top_sessions: 1\.5 must be a whole number/);
+  });
+
   it('rejects a bad env override by name', () => {
     const root = workspace();
     expect(() => loadConfig({ cwd: root, env: { TOKEN_LEDGER_ENABLED: 'maybe' } })).toThrow(/environment variables.*\n.*enabled: "maybe"/);

@@ -8,16 +8,12 @@ import { stringify } from 'csv-stringify/sync';
 import { readAllParts } from '../ledger/parts.ts';
 import { recordToCells } from '../ledger/row.ts';
 import { V3_COLUMNS, type LedgerRecord } from '../schema.ts';
+import { guardCell } from './guard-cell.ts';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** A cell a spreadsheet will show as text, never evaluate. */
-export function guardCell(cell: string): string {
-  return FORMULA_START.test(cell) ? `'${cell}` : cell;
-}
+export { guardCell };
 
 export interface ExportCounts {
   exported: number;

@@ -5,7 +5,9 @@
  * numbers agree.
  */
 import { TrackerError } from '../errors.ts';
-import { COST_DECIMALS, roundTo, type LedgerRecord } from '../schema.ts';
+import { costUnitsOf, usdOfCostUnits } from '../numbers.ts';
+import type { LedgerRecord } from '../schema.ts';
+export { costCoverage } from './coverage.ts';
 
 export const GROUP_KEYS = ['day', 'week', 'month', 'session', 'hook', 'trigger', 'workspace', 'model', 'user', 'error'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
@@ -84,16 +86,6 @@ export const UNKNOWN_KEY = '(unknown)';
 /** The `error` group of rows that did not fail. */
 export const NO_ERROR_KEY = '(no error)';
 
-/**
- * How much of a cost figure is known: every transaction priced, some, or
- * none. An unpriced transaction adds nothing to cost_usd, so a total over
- * unpriced rows must be shown as unpriced, never as $0.
- */
-export function costCoverage(stats: Pick<UsageStats, 'transactions' | 'unpriced_transactions'>): 'priced' | 'partial' | 'unpriced' {
-  if (stats.unpriced_transactions === 0) return 'priced';
-  return stats.unpriced_transactions === stats.transactions ? 'unpriced' : 'partial';
-}
-
 /** Nearest-rank percentile of ascending values. */
 export function percentile(sorted: ArrayLike<number>, fraction: number): number | null {
   if (sorted.length === 0) return null;
@@ -123,8 +115,6 @@ export interface StatsState {
   first: string | null;
   last: string | null;
 }
-
-const COST_UNITS_PER_USD = 10 ** COST_DECIMALS;
 
 function emptyState(): StatsState {
   return {
@@ -161,7 +151,7 @@ class StatsAccumulator {
       state.cacheReadForShare += record.cache_read_tokens ?? 0;
     }
     if (record.cost_usd === null) state.unpriced += 1;
-    else state.costUnits += Math.round(record.cost_usd * COST_UNITS_PER_USD);
+    else state.costUnits += costUnitsOf(record.cost_usd);
     if (record.error_occurred) state.errors += 1;
     state.elapsed.push(record.elapsed_time);
     if (state.first === null || record.timestamp < state.first) state.first = record.timestamp;
@@ -196,7 +186,7 @@ class StatsAccumulator {
       output_tokens: state.output,
       cache_creation_tokens: state.cacheCreation,
       cache_read_tokens: state.cacheRead,
-      cost_usd: roundTo(state.costUnits / COST_UNITS_PER_USD, COST_DECIMALS),
+      cost_usd: usdOfCostUnits(state.costUnits),
       unpriced_transactions: state.unpriced,
       errors: state.errors,
       error_rate: state.transactions === 0 ? null : state.errors / state.transactions,

@@ -1,0 +1,23 @@
+/**
+ * Number precision of the ledger, with no imports: the site's browser code
+ * uses it, and must not pull the record schemas (and zod) into its bundle.
+ */
+
+/** Rounds to a fixed number of decimals so a value survives a CSV round trip exactly. */
+export function roundTo(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  return Math.round(value * factor) / factor;
+}
+
+export const COST_DECIMALS = 8;
+
+/** Costs are summed in whole units of 1e-8 USD (the ledger's precision), so a sum does not depend on the order of adding. */
+export const COST_UNITS_PER_USD = 10 ** COST_DECIMALS;
+
+export function costUnitsOf(usd: number): number {
+  return Math.round(usd * COST_UNITS_PER_USD);
+}
+
+export function usdOfCostUnits(units: number): number {
+  return roundTo(units / COST_UNITS_PER_USD, COST_DECIMALS);
+}

@@ -1,0 +1,11 @@
+/** The day × model table of the whole ledger as a static CSV file, linked from the overview for readers without JavaScript. */
+import type { APIRoute } from 'astro';
+import { csvText } from '../../../site/csv.ts';
+import { dayModelCells } from '../../../site/overview.ts';
+import { NO_FILTERS, usageView } from '../../../site/usage-buckets.ts';
+import { buildDay, loadUsageData } from '../../../site/usage-data.ts';
+
+export const GET: APIRoute = async () => {
+  const usage = await loadUsageData();
+  return new Response(csvText(dayModelCells(usageView(usage.embedded, NO_FILTERS, buildDay()))), { headers: { 'content-type': 'text/csv; charset=utf-8' } });
+};

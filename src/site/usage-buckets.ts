@@ -1,0 +1,345 @@
+/**
+ * The usage overview's data as the browser gets it: the ledger folded at
+ * build time into buckets of one day × one value of each dimension (model,
+ * workspace, hook, trigger, user), each with its counts, token kinds, cost
+ * and cache savings. The page embeds the buckets; filtering and every figure
+ * of the page are computed from them, at build time for the page as served
+ * and in the browser when a filter changes, by the same functions here.
+ * No imports beyond dependency-free modules: this file is bundled for the browser.
+ */
+import { usdOfCostUnits } from '../lib/tracker/numbers.ts';
+
+/** The filterable dimensions; adding one is one entry here and one extractor in usage-data.ts. */
+export const DIMENSIONS = [
+  { key: 'model', label: 'Model', plural: 'models' },
+  { key: 'workspace', label: 'Workspace', plural: 'workspaces' },
+  { key: 'hook', label: 'Hook', plural: 'hooks' },
+  { key: 'trigger', label: 'Trigger', plural: 'triggers' },
+  { key: 'user', label: 'User', plural: 'users' },
+] as const;
+export type DimensionKey = (typeof DIMENSIONS)[number]['key'];
+
+/** A bucket's measures, in this order after its day index and one value index per dimension. */
+export const MEASURES = ['transactions', 'errors', 'unpriced', 'tokens', 'input', 'output', 'cacheWrite', 'cacheRead', 'costUnits', 'savedUnits'] as const;
+type Measure = (typeof MEASURES)[number];
+export type Measures = Record<Measure, number>;
+
+export interface EmbeddedUsage {
+  /** Days with data, ascending (YYYY-MM-DD, UTC). */
+  days: string[];
+  /** Each dimension's values, in first-seen order; buckets hold indexes into them. */
+  values: Record<DimensionKey, string[]>;
+  /** [day index, one value index per DIMENSIONS entry, ...MEASURES in order]. */
+  buckets: number[][];
+  budgetUsdMonth: number | null;
+}
+
+/** The stats a bucket sum gives: the fields of `track report` that add up, plus the cache savings. */
+export interface BucketStats {
+  transactions: number;
+  tokens_used: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_read_tokens: number;
+  cost_usd: number;
+  /** Dollars cache reads saved: cache read tokens × (input rate − cache read rate), priced rows only. */
+  saved_usd: number;
+  unpriced_transactions: number;
+  errors: number;
+  error_rate: number | null;
+}
+
+export interface KeyedStats extends BucketStats {
+  key: string;
+}
+
+/** Folds measures into buckets while the ledger streams by; memory grows with buckets, at most one per row. */
+export class BucketBuilder {
+  private readonly days = new Map<string, number>();
+  private readonly values = DIMENSIONS.map(() => new Map<string, number>());
+  private readonly buckets = new Map<string, number[]>();
+
+  add(day: string, dimensionValues: readonly string[], measures: Measures): void {
+    const cells = [indexOf(this.days, day), ...this.values.map((values, index) => indexOf(values, dimensionValues[index] ?? ''))];
+    const id = cells.join(',');
+    let bucket = this.buckets.get(id);
+    if (!bucket) {
+      bucket = [...cells, ...MEASURES.map(() => 0)];
+      this.buckets.set(id, bucket);
+    }
+    const target = bucket;
+    MEASURES.forEach((measure, index) => {
+      target[cells.length + index] = (target[cells.length + index] ?? 0) + measures[measure];
+    });
+  }
+
+  finish(budgetUsdMonth: number | null): EmbeddedUsage {
+    const days = [...this.days.keys()];
+    const order = days.map((_, index) => index).sort((a, b) => (days[a] ?? '').localeCompare(days[b] ?? ''));
+    const rank = new Map(order.map((dayIndex, position) => [dayIndex, position]));
+    const buckets = [...this.buckets.values()].map((bucket) => [rank.get(bucket[0] ?? 0) ?? 0, ...bucket.slice(1)]);
+    buckets.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+    const values = Object.fromEntries(DIMENSIONS.map((dimension, index) => [dimension.key, [...(this.values[index]?.keys() ?? [])]])) as Record<DimensionKey, string[]>;
+    return { days: order.map((index) => days[index] ?? ''), values, buckets, budgetUsdMonth };
+  }
+}
+
+function indexOf(map: Map<string, number>, value: string): number {
+  let index = map.get(value);
+  if (index === undefined) {
+    index = map.size;
+    map.set(value, index);
+  }
+  return index;
+}
+
+// ---- Filters ----
+
+export const RANGE_PRESETS = [
+  { key: 'all', label: 'All time' },
+  { key: 'week', label: 'This week' },
+  { key: 'month', label: 'This month' },
+  { key: '30d', label: 'Last 30 days' },
+  { key: '90d', label: 'Last 90 days' },
+] as const;
+export type RangeKey = (typeof RANGE_PRESETS)[number]['key'];
+
+export interface Filters {
+  range: RangeKey;
+  /** One chosen value per dimension; a dimension not named here is not filtered. */
+  values: Partial<Record<DimensionKey, string>>;
+}
+
+export const NO_FILTERS: Filters = { range: 'all', values: {} };
+
+/** Filters from a query string (`?range=30d&model=gpt-5`); unknown names and values are ignored. */
+export function readFilters(search: string): Filters {
+  const params = new URLSearchParams(search);
+  const range = RANGE_PRESETS.find((preset) => preset.key === params.get('range'))?.key ?? 'all';
+  const values: Partial<Record<DimensionKey, string>> = {};
+  for (const { key } of DIMENSIONS) {
+    const value = params.get(key);
+    if (value !== null) values[key] = value;
+  }
+  return { range, values };
+}
+
+/** The query string of a view: empty for the unfiltered one, so the plain URL stays the default. */
+export function filtersQuery(filters: Filters): string {
+  const params = new URLSearchParams();
+  if (filters.range !== 'all') params.set('range', filters.range);
+  for (const { key } of DIMENSIONS) {
+    const value = filters.values[key];
+    if (value !== undefined) params.set(key, value);
+  }
+  const query = params.toString();
+  return query === '' ? '' : `?${query}`;
+}
+
+const DAY_MS = 86_400_000;
+
+function dayOf(time: number): string {
+  return new Date(time).toISOString().slice(0, 10);
+}
+
+/**
+ * The first day (UTC) a range includes, counted from `today`: the ISO week's
+ * Monday, the month's first day, or today and the 29 (89) days before it;
+ * null for all time.
+ */
+export function rangeStart(range: RangeKey, today: string): string | null {
+  const time = Date.parse(`${today}T00:00:00.000Z`);
+  switch (range) {
+    case 'all':
+      return null;
+    case 'week':
+      return dayOf(time - ((new Date(time).getUTCDay() + 6) % 7) * DAY_MS);
+    case 'month':
+      return `${today.slice(0, 7)}-01`;
+    case '30d':
+      return dayOf(time - 29 * DAY_MS);
+    case '90d':
+      return dayOf(time - 89 * DAY_MS);
+  }
+}
+
+// ---- Sums ----
+
+type Sums = Measures;
+
+function emptySums(): Sums {
+  return Object.fromEntries(MEASURES.map((measure) => [measure, 0])) as Sums;
+}
+
+const MEASURE_OFFSET = 1 + DIMENSIONS.length;
+
+function addBucket(sums: Sums, bucket: readonly number[]): void {
+  MEASURES.forEach((measure, index) => {
+    sums[measure] += bucket[MEASURE_OFFSET + index] ?? 0;
+  });
+}
+
+export function statsOf(sums: Sums): BucketStats {
+  return {
+    transactions: sums.transactions,
+    tokens_used: sums.tokens,
+    input_tokens: sums.input,
+    output_tokens: sums.output,
+    cache_creation_tokens: sums.cacheWrite,
+    cache_read_tokens: sums.cacheRead,
+    cost_usd: usdOfCostUnits(sums.costUnits),
+    saved_usd: usdOfCostUnits(sums.savedUnits),
+    unpriced_transactions: sums.unpriced,
+    errors: sums.errors,
+    error_rate: sums.transactions === 0 ? null : sums.errors / sums.transactions,
+  };
+}
+
+/** The buckets a view keeps: those of its days (from `since`, when given) and chosen dimension values. */
+function selectBuckets(data: EmbeddedUsage, filters: Filters, since: string | null): number[][] {
+  const chosen = DIMENSIONS.map(({ key }) => {
+    const value = filters.values[key];
+    return value === undefined ? undefined : data.values[key].indexOf(value);
+  });
+  return data.buckets.filter(
+    (bucket) => (since === null || (data.days[bucket[0] ?? 0] ?? '') >= since) && chosen.every((index, position) => index === undefined || bucket[1 + position] === index),
+  );
+}
+
+function groupSums(buckets: readonly number[][], keyOf: (bucket: readonly number[]) => string): Map<string, Sums> {
+  const groups = new Map<string, Sums>();
+  for (const bucket of buckets) {
+    const key = keyOf(bucket);
+    let sums = groups.get(key);
+    if (!sums) {
+      sums = emptySums();
+      groups.set(key, sums);
+    }
+    addBucket(sums, bucket);
+  }
+  return groups;
+}
+
+/** Most cost first; unpriced groups by tokens after the priced ones; then by name. */
+function byCost(a: KeyedStats, b: KeyedStats): number {
+  return b.cost_usd - a.cost_usd || b.tokens_used - a.tokens_used || a.key.localeCompare(b.key);
+}
+
+export interface DayModelRow extends BucketStats {
+  day: string;
+  model: string;
+}
+
+export interface UsageView {
+  totals: BucketStats;
+  /** Every day from the view's first to its last, quiet days included, oldest first (for a time axis). */
+  days: KeyedStats[];
+  byDimension: Record<DimensionKey, KeyedStats[]>;
+  /** Newest day first, most cost first within a day. */
+  dayModel: DayModelRow[];
+}
+
+export const UNKNOWN_MODEL = '(unknown)';
+
+/** Every figure of the overview for one set of filters; `today` anchors the date presets. */
+export function usageView(data: EmbeddedUsage, filters: Filters, today: string): UsageView {
+  const buckets = selectBuckets(data, filters, rangeStart(filters.range, today));
+  const total = emptySums();
+  for (const bucket of buckets) addBucket(total, bucket);
+  const perDay = groupSums(buckets, (bucket) => data.days[bucket[0] ?? 0] ?? '');
+  const byDimension = Object.fromEntries(
+    DIMENSIONS.map(({ key }, position) => {
+      const groups = groupSums(buckets, (bucket) => data.values[key][bucket[1 + position] ?? 0] ?? '');
+      return [key, [...groups].map(([name, sums]) => ({ key: name, ...statsOf(sums) })).sort(byCost)];
+    }),
+  ) as Record<DimensionKey, KeyedStats[]>;
+  const modelPosition = DIMENSIONS.findIndex((dimension) => dimension.key === 'model');
+  const dayModel = [...groupSums(buckets, (bucket) => `${bucket[0]},${bucket[1 + modelPosition]}`)]
+    .map(([id, sums]) => {
+      const [day, model] = id.split(',').map(Number);
+      return { day: data.days[day ?? 0] ?? '', model: data.values.model[model ?? 0] ?? '', key: id, ...statsOf(sums) };
+    })
+    .sort((a, b) => b.day.localeCompare(a.day) || byCost(a, b))
+    .map(({ key: _id, ...row }) => row);
+  return { totals: statsOf(total), days: withQuietDays(perDay), byDimension, dayModel };
+}
+
+function withQuietDays(perDay: Map<string, Sums>): KeyedStats[] {
+  const days = [...perDay.keys()].sort();
+  const first = days[0];
+  const last = days.at(-1);
+  if (first === undefined || last === undefined) return [];
+  const filled: KeyedStats[] = [];
+  for (let time = Date.parse(first); time <= Date.parse(last); time += DAY_MS) {
+    const day = dayOf(time);
+    filled.push({ key: day, ...statsOf(perDay.get(day) ?? emptySums()) });
+  }
+  return filled;
+}
+
+// ---- This month's spend ----
+
+export interface MonthSpend {
+  month: string;
+  /** Days of the month so far, today included. */
+  daysElapsed: number;
+  daysInMonth: number;
+  monthToDate: BucketStats;
+  /** The same days (1 to daysElapsed) of the month before. */
+  lastMonthSameDays: BucketStats;
+  /** Month-to-date cost at this month's daily average so far, over the whole month. */
+  projectedUsd: number;
+  budgetUsdMonth: number | null;
+  /** Cumulative cost by day of month (index 0 = the 1st): this month so far, and the whole month before. */
+  cumulative: { thisMonth: number[]; lastMonth: number[] };
+}
+
+function daysInMonthOf(year: number, monthIndex: number): number {
+  return new Date(Date.UTC(year, monthIndex + 1, 0)).getUTCDate();
+}
+
+/** Spend this month against last month's same days and the budget; the date range filter does not apply, the others do. */
+export function monthSpend(data: EmbeddedUsage, filters: Filters, today: string): MonthSpend {
+  const year = Number(today.slice(0, 4));
+  const monthIndex = Number(today.slice(5, 7)) - 1;
+  const previous = new Date(Date.UTC(year, monthIndex - 1, 1)).toISOString().slice(0, 7);
+  const month = today.slice(0, 7);
+  const daysElapsed = Number(today.slice(8, 10));
+  const daysInMonth = daysInMonthOf(year, monthIndex);
+  const previousDays = daysInMonthOf(year, monthIndex - 1);
+  const sums = { thisMonth: emptySums(), lastMonthSameDays: emptySums() };
+  const dailyUnits = { thisMonth: new Array<number>(daysInMonth).fill(0), lastMonth: new Array<number>(previousDays).fill(0) };
+  for (const bucket of selectBuckets(data, { ...filters, range: 'all' }, null)) {
+    const day = data.days[bucket[0] ?? 0] ?? '';
+    const dayOfMonth = Number(day.slice(8, 10));
+    const units = bucket[MEASURE_OFFSET + MEASURES.indexOf('costUnits')] ?? 0;
+    if (day.startsWith(month) && day <= today) {
+      addBucket(sums.thisMonth, bucket);
+      dailyUnits.thisMonth[dayOfMonth - 1] = (dailyUnits.thisMonth[dayOfMonth - 1] ?? 0) + units;
+    } else if (day.startsWith(previous)) {
+      if (dayOfMonth <= daysElapsed) addBucket(sums.lastMonthSameDays, bucket);
+      dailyUnits.lastMonth[dayOfMonth - 1] = (dailyUnits.lastMonth[dayOfMonth - 1] ?? 0) + units;
+    }
+  }
+  const cumulativeUsd = (units: readonly number[]) => {
+    let running = 0;
+    return units.map((value) => usdOfCostUnits((running += value)));
+  };
+  const monthToDate = statsOf(sums.thisMonth);
+  return {
+    month,
+    daysElapsed,
+    daysInMonth,
+    monthToDate,
+    lastMonthSameDays: statsOf(sums.lastMonthSameDays),
+    projectedUsd: usdOfCostUnits(Math.round((sums.thisMonth.costUnits / daysElapsed) * daysInMonth)),
+    budgetUsdMonth: data.budgetUsdMonth,
+    cumulative: { thisMonth: cumulativeUsd(dailyUnits.thisMonth.slice(0, daysElapsed)), lastMonth: cumulativeUsd(dailyUnits.lastMonth) },
+  };
+}
+
+/** JSON for a `<script type="application/json">` element; every `<` escaped, so `</script>` in a value cannot end it. */
+export function embedJson(value: unknown): string {
+  return JSON.stringify(value).replaceAll('<', '\\u003c');
+}
