@@ -6,8 +6,8 @@
  * before the offset changed, is read again from the start: the id index then
  * keeps what the ledger already holds from being added twice.
  */
-import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, createReadStream, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../ledger/atomic.ts';
 import { sha256Hex } from '../sha256.ts';
 import { importStateDir } from './import-state.ts';
@@ -28,8 +28,12 @@ export interface LogCursor<Carry> {
   carry: Carry;
 }
 
+function cursorDir(ledgerPath: string, source: string): string {
+  return join(importStateDir(ledgerPath), 'logs', source);
+}
+
 function cursorFile(ledgerPath: string, source: string, logPath: string): string {
-  return join(importStateDir(ledgerPath), 'logs', source, `${sha256Hex(resolve(logPath)).slice(0, 24)}.json`);
+  return join(cursorDir(ledgerPath, source), `${sha256Hex(resolve(logPath)).slice(0, 24)}.json`);
 }
 
 function fingerprintBefore(fd: number, offset: number): string {
@@ -50,7 +54,14 @@ function fingerprintBefore(fd: number, offset: number): string {
  * A log whose size and modification time are those saved is unchanged and
  * is not read at all; any other is checked against the fingerprint.
  */
-export function resumeCursor<Carry>(ledgerPath: string, source: string, logPath: string, initial: Carry, isCarry: (value: unknown) => value is Carry): LogCursor<Carry> {
+export function resumeCursor<Carry>(
+  ledgerPath: string,
+  source: string,
+  logPath: string,
+  initial: Carry,
+  isCarry: (value: unknown) => value is Carry,
+  savedCursors?: ReadonlySet<string>,
+): LogCursor<Carry> {
   let now: { size: number; mtimeMs: number };
   try {
     now = statSync(logPath);
@@ -58,9 +69,11 @@ export function resumeCursor<Carry>(ledgerPath: string, source: string, logPath:
     now = { size: 0, mtimeMs: 0 };
   }
   const fresh: LogCursor<Carry> = { path: resolve(logPath), offset: 0, lines: 0, fingerprint: '', size: now.size, mtimeMs: now.mtimeMs, carry: initial };
+  const file = cursorFile(ledgerPath, source, logPath);
+  if (savedCursors !== undefined && !savedCursors.has(basename(file))) return fresh;
   let saved: Partial<LogCursor<unknown>>;
   try {
-    saved = JSON.parse(readFileSync(cursorFile(ledgerPath, source, logPath), 'utf8')) as Partial<LogCursor<unknown>>;
+    saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<LogCursor<unknown>>;
   } catch {
     return fresh;
   }
@@ -90,7 +103,7 @@ export function resumeCursor<Carry>(ledgerPath: string, source: string, logPath:
  */
 export function saveCursor<Carry>(ledgerPath: string, source: string, cursor: LogCursor<Carry>): void {
   const file = cursorFile(ledgerPath, source, cursor.path);
-  mkdirSync(join(importStateDir(ledgerPath), 'logs', source), { recursive: true, mode: PRIVATE_DIR_MODE });
+  mkdirSync(cursorDir(ledgerPath, source), { recursive: true, mode: PRIVATE_DIR_MODE });
   let fingerprint = '';
   if (cursor.offset > 0) {
     const fd = openSync(cursor.path, 'r');
@@ -113,31 +126,43 @@ export interface LogLine {
 }
 
 /**
- * The whole lines of a file from `offset` on. A last line without its
- * newline may still be being written, so it is left for the next read,
- * unless `takeUnterminated` (the log is finished).
+ * The whole lines of a file from `offset` on, a chunk's worth at a time (one
+ * await per 64 KiB, not per line). A last line without its newline may still
+ * be being written, so it is left for the next read, unless
+ * `takeUnterminated` (the log is finished).
  */
-export async function* readLinesFrom(path: string, offset: number, firstLine: number, takeUnterminated: boolean): AsyncGenerator<LogLine> {
+export async function* readLinesFrom(path: string, offset: number, firstLine: number, takeUnterminated: boolean): AsyncGenerator<LogLine[]> {
   let pending: Buffer[] = [];
   let pendingStart = offset;
   let position = offset;
   let line = firstLine;
   for await (const chunk of createReadStream(path, { start: offset, highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+    const lines: LogLine[] = [];
     let from = 0;
     for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, from)) {
-      pending.push(chunk.subarray(from, at));
       const end = position + at + 1;
       line += 1;
-      yield { text: Buffer.concat(pending).toString('utf8'), line, end };
+      // Most lines lie within one chunk: decode them in place; only a line across chunks is joined.
+      const text = pending.length === 0 ? chunk.toString('utf8', from, at) : Buffer.concat([...pending, chunk.subarray(from, at)]).toString('utf8');
+      lines.push({ text, line, end });
       pending = [];
       pendingStart = end;
       from = at + 1;
     }
     if (from < chunk.length) pending.push(chunk.subarray(from));
     position += chunk.length;
+    if (lines.length > 0) yield lines;
   }
   if (takeUnterminated && pending.length > 0) {
-    yield { text: Buffer.concat(pending).toString('utf8'), line: line + 1, end: pendingStart + pending.reduce((total, part) => total + part.length, 0) };
+    yield [{ text: Buffer.concat(pending).toString('utf8'), line: line + 1, end: pendingStart + pending.reduce((total, part) => total + part.length, 0) }];
+  }
+}
+
+function listCursors(ledgerPath: string, source: string): Set<string> {
+  try {
+    return new Set(readdirSync(cursorDir(ledgerPath, source)));
+  } catch {
+    return new Set();
   }
 }
 
@@ -154,6 +179,8 @@ export class CursorBook<Carry> {
   private readonly moved: LogCursor<Carry>[] = [];
   /** What each file's cursor said when resumed, to save only those that moved. */
   private readonly resumed = new Map<string, string>();
+  /** The cursor files there are, listed once: a first import of thousands of logs then opens none in vain. */
+  private saved: Set<string> | undefined;
   private readonly ledgerPath: string;
   private readonly source: string;
 
@@ -163,7 +190,8 @@ export class CursorBook<Carry> {
   }
 
   resume(logPath: string, initial: Carry, isCarry: (value: unknown) => value is Carry): LogCursor<Carry> {
-    const cursor = resumeCursor(this.ledgerPath, this.source, logPath, initial, isCarry);
+    this.saved ??= listCursors(this.ledgerPath, this.source);
+    const cursor = resumeCursor(this.ledgerPath, this.source, logPath, initial, isCarry, this.saved);
     if (cursor.offset > 0) this.resumed.set(cursor.path, positionOf(cursor));
     return cursor;
   }

@@ -9,10 +9,12 @@ const isNumber = (value: unknown): value is number => typeof value === 'number';
 async function readAll(path: string, cursor: LogCursor<number>, finished = false): Promise<{ texts: string[]; next: LogCursor<number> }> {
   const texts: string[] = [];
   let { offset, lines } = cursor;
-  for await (const line of readLinesFrom(path, cursor.offset, cursor.lines, finished)) {
-    texts.push(line.text);
-    offset = line.end;
-    lines = line.line;
+  for await (const batch of readLinesFrom(path, cursor.offset, cursor.lines, finished)) {
+    for (const line of batch) {
+      texts.push(line.text);
+      offset = line.end;
+      lines = line.line;
+    }
   }
   return { texts, next: { ...cursor, offset, lines, carry: cursor.carry + texts.length } };
 }

@@ -14,7 +14,7 @@ import { LIMITS } from '../../schema.ts';
 import { ledgerSessionId, stableTransactionId, workspaceFolderOf } from '../ids.ts';
 import { countSkipped, elapsedSeconds, ledgerTimestamp, type ReadStats } from '../jsonl.ts';
 import { readLinesFrom, type CursorBook, type LogCursor } from '../log-cursor.ts';
-import { claudeAssistantLineSchema, claudeLineTimeSchema, claudeUserLineSchema, type ClaudeAssistantLine, type ClaudeUserLine } from './schema.ts';
+import { claudeAssistantLineSchema, claudeUserLineSchema, type ClaudeAssistantLine, type ClaudeUserLine } from './schema.ts';
 
 /** Claude Code's model name for messages it made up itself (errors, interruptions); no API call, no usage. */
 export const SYNTHETIC_MODEL = '<synthetic>';
@@ -64,6 +64,15 @@ function isBetter(line: ClaudeAssistantLine, group: ResponseGroup): boolean {
   return line.message.usage.output_tokens >= group.kept.message.usage.output_tokens;
 }
 
+function typeOf(value: unknown): unknown {
+  return value !== null && typeof value === 'object' && 'type' in value ? value.type : undefined;
+}
+
+/** Any line's time: the start of the response that follows it. */
+function timestampOf(value: unknown): string | undefined {
+  return value !== null && typeof value === 'object' && 'timestamp' in value && typeof value.timestamp === 'string' ? value.timestamp : undefined;
+}
+
 /** The text a user typed, or undefined for tool results, notices and summaries Claude Code writes as user lines. */
 function promptOf(line: ClaudeUserLine): string | undefined {
   if (line.isMeta === true || line.isCompactSummary === true) return undefined;
@@ -90,50 +99,56 @@ async function readResponses(
   let lastLine = Math.max(0, ...cursor.carry.held.map((group) => group.lastLine));
   let offset = cursor.offset;
   let lines = cursor.lines;
-  for await (const { text, line: number, end } of readLinesFrom(path, cursor.offset, cursor.lines, finished)) {
-    offset = end;
-    lines = number;
-    if (text.trim() === '') continue;
-    stats.lines += 1;
-    lastLine = number;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      stats.bad_lines += 1;
-      continue;
-    }
-    const assistant = claudeAssistantLineSchema.safeParse(value);
-    if (!assistant.success) {
-      const user = claudeUserLineSchema.safeParse(value);
-      if (user.success) prompt = promptOf(user.data) ?? prompt;
-      const time = claudeLineTimeSchema.safeParse(value);
-      if (time.success && time.data.timestamp !== undefined) previousTime = time.data.timestamp;
-      continue;
-    }
-    const line = assistant.data;
-    const requestId = line.requestId ?? '';
-    const key = `${line.message.id}\u0000${requestId}`;
-    const group = groups.get(key);
-    if (!group) {
-      groups.set(key, {
-        key,
-        messageId: line.message.id,
-        requestId,
-        kept: line,
-        keptHasStop: typeof line.message.stop_reason === 'string',
-        lastLine: number,
-        requestedAt: previousTime,
-        prompt,
-      });
-    } else {
-      group.lastLine = number;
-      if (isBetter(line, group)) {
-        group.kept = line;
-        group.keptHasStop = typeof line.message.stop_reason === 'string';
+  for await (const batch of readLinesFrom(path, cursor.offset, cursor.lines, finished)) {
+    for (const { text, line: number, end } of batch) {
+      offset = end;
+      lines = number;
+      if (text.trim() === '') continue;
+      stats.lines += 1;
+      lastLine = number;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        stats.bad_lines += 1;
+        continue;
       }
+      // Most lines are neither a response nor a prompt (tool results, snapshots, summaries):
+      // their kind decides before any schema runs, and only their time is kept.
+      const kind = typeOf(value);
+      if (kind === 'user') {
+        const user = claudeUserLineSchema.safeParse(value);
+        if (user.success) prompt = promptOf(user.data) ?? prompt;
+      }
+      const assistant = kind === 'assistant' ? claudeAssistantLineSchema.safeParse(value) : undefined;
+      if (!assistant?.success) {
+        previousTime = timestampOf(value) ?? previousTime;
+        continue;
+      }
+      const line = assistant.data;
+      const requestId = line.requestId ?? '';
+      const key = `${line.message.id}\u0000${requestId}`;
+      const group = groups.get(key);
+      if (!group) {
+        groups.set(key, {
+          key,
+          messageId: line.message.id,
+          requestId,
+          kept: line,
+          keptHasStop: typeof line.message.stop_reason === 'string',
+          lastLine: number,
+          requestedAt: previousTime,
+          prompt,
+        });
+      } else {
+        group.lastLine = number;
+        if (isBetter(line, group)) {
+          group.kept = line;
+          group.keptHasStop = typeof line.message.stop_reason === 'string';
+        }
+      }
+      previousTime = line.timestamp;
     }
-    previousTime = line.timestamp;
   }
   const all = [...groups.values()];
   const held = all.filter((group) => isInProgress(group, lastLine, finished));

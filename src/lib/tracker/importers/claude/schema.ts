@@ -52,8 +52,6 @@ export const claudeUserLineSchema = z.object({
   message: z.object({ content: z.union([z.string(), z.array(userContentBlockSchema)]) }),
 });
 
-/** Any other line; only its time is used (as the start of the response that follows it). */
-export const claudeLineTimeSchema = z.object({ timestamp: z.optional(z.string()) });
 
 /** What a Claude Code hook gets on stdin (Stop, SubagentStop, SessionEnd, ...). */
 export const claudeHookInputSchema = z.object({
