@@ -28,7 +28,7 @@ function aggregatorTotals(filters: Filters) {
   for (const record of records) {
     const kept = DIMENSIONS.every(({ key }) => {
       const wanted = filters.values[key];
-      return wanted === undefined || (key === 'user' ? wanted === '' : groupKeyOf(record, keyOf[key]) === wanted);
+      return wanted === undefined || (key === 'user' ? (record.user ?? '') === wanted : groupKeyOf(record, keyOf[key]) === wanted);
     });
     if (kept) aggregator.add(record);
   }
@@ -40,14 +40,15 @@ describe('usage buckets', () => {
     expect(usage.embedded.buckets.length).toBeGreaterThan(0);
     expect(usage.embedded.buckets.length).toBeLessThanOrEqual(records.length);
     expect([...usage.embedded.values.model].sort()).toEqual([...new Set(records.map((record) => groupKeyOf(record, 'model')))].sort());
-    expect(usage.embedded.values.user).toEqual(['']);
+    expect([...usage.embedded.values.user].sort()).toEqual([...new Set(records.map((record) => record.user ?? ''))].sort());
+    expect(usage.embedded.values.user.length).toBeGreaterThan(1);
   });
 
   it('give the totals UsageAggregator gives for any preset and dimension values', () => {
-    const choice = (key: 'model' | 'workspace' | 'hook' | 'trigger') => fc.option(fc.constantFrom(...usage.embedded.values[key]), { nil: undefined });
+    const choice = (key: 'model' | 'workspace' | 'hook' | 'trigger' | 'user') => fc.option(fc.constantFrom(...usage.embedded.values[key]), { nil: undefined });
     fc.assert(
-      fc.property(fc.constantFrom(...RANGE_PRESETS.map((preset) => preset.key)), choice('model'), choice('workspace'), choice('hook'), choice('trigger'), (range, model, workspace, hook, trigger) => {
-        const values = Object.fromEntries(Object.entries({ model, workspace, hook, trigger }).filter(([, value]) => value !== undefined));
+      fc.property(fc.constantFrom(...RANGE_PRESETS.map((preset) => preset.key)), choice('model'), choice('workspace'), choice('hook'), choice('trigger'), choice('user'), (range, model, workspace, hook, trigger, user) => {
+        const values = Object.fromEntries(Object.entries({ model, workspace, hook, trigger, user }).filter(([, value]) => value !== undefined));
         const filters: Filters = { range, values };
         const view = usageView(usage.embedded, filters, TODAY);
         const expected = aggregatorTotals(filters);
