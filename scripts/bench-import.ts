@@ -1,92 +1,149 @@
 /**
- * Import speed: generates Claude Code and Codex logs (300k+ lines by
- * default), imports each into a fresh ledger, imports them again (every
- * response already there), and prints lines per second and the peak RSS of
- * the importing process. Each import runs in a child process so its memory
- * is measured alone.
+ * Import speed, through the CLI as a user runs it, against yardsticks from
+ * the same run:
  *
- *   node scripts/bench-import.ts [--lines N] [--json]
+ *   claude   a cold `import claude` of generated transcripts vs `ccusage daily
+ *            --json -O` 20.0.24 (installed into a temporary folder, not a
+ *            dependency of the project) over the same files: wall, peak RSS,
+ *            totals; then a re-import with nothing new, and one after 1,000
+ *            responses were appended
+ *   codex    a cold `import codex` and a re-import
+ *
+ *   node scripts/bench-import.ts [--responses N] [--no-ccusage]
+ *
+ * --responses 300000 makes the ~500 MB set of the performance issue.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/lib/tracker/config.ts';
-import { claudeRecords } from '../src/lib/tracker/importers/claude/parser.ts';
+import { parseArgs } from 'node:util';
 import { claudeTranscripts } from '../src/lib/tracker/importers/claude/paths.ts';
-import { codexRecords } from '../src/lib/tracker/importers/codex/parser.ts';
-import { codexRollouts } from '../src/lib/tracker/importers/codex/paths.ts';
-import { importRecords, newImportSummary } from '../src/lib/tracker/importers/writer.ts';
 import { generateClaudeLogs, generateCodexLogs } from './generate-agent-logs.ts';
 
-interface ImportRun {
-  lines: number;
-  added: number;
-  duplicates: number;
-  seconds: number;
-  max_rss_mb: number;
-}
-
-/** Child mode: one import (finding the files included), measured from the inside. */
-async function measureImport(source: string, dir: string, csv: string): Promise<ImportRun> {
-  const target = { loaded: loadConfig({ cwd: dir, env: {} }), ledgerPath: csv };
-  const started = performance.now();
-  const summary = newImportSummary(source, csv);
-  if (source === 'claude') {
-    const files = await claudeTranscripts(dir);
-    await importRecords(summary, (stats) => claudeRecords(files, stats), target);
-  } else {
-    const files = await codexRollouts(dir);
-    await importRecords(summary, (stats) => codexRecords(files, stats), target);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  return { lines: summary.lines, added: summary.added, duplicates: summary.duplicates, seconds, max_rss_mb: process.resourceUsage().maxRSS / 1024 };
-}
-
-function runChild(source: string, dir: string, csv: string): ImportRun {
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', source, dir, csv], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (child.status !== 0) throw new Error(`import of ${source} failed: ${child.stderr}`);
-  return JSON.parse(child.stdout) as ImportRun;
-}
-
+const { values } = parseArgs({ options: { responses: { type: 'string', default: '65000' }, 'no-ccusage': { type: 'boolean', default: false } } });
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'bin', 'token-ledger.cjs');
+const CCUSAGE = 'ccusage@20.0.24';
 const integer = new Intl.NumberFormat('en-US');
 
-function describe(label: string, run: ImportRun): string {
-  return `${label.padEnd(22)} ${integer.format(run.lines).padStart(10)} lines  ${run.seconds.toFixed(2).padStart(6)} s  ${integer.format(Math.round(run.lines / run.seconds)).padStart(10)} lines/s  peak RSS ${run.max_rss_mb.toFixed(0).padStart(4)} MB  (added ${integer.format(run.added)}, already there ${integer.format(run.duplicates)})`;
+interface Timed {
+  seconds: number;
+  peakMiB: number;
+  stdout: string;
 }
 
-async function main(argv: readonly string[]): Promise<void> {
-  if (argv[0] === '--child') {
-    const [, source = '', dir = '', csv = ''] = argv;
-    process.stdout.write(JSON.stringify(await measureImport(source, dir, csv)));
-    return;
+/** Runs a command under GNU time: wall seconds and the peak RSS of the process. */
+function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Timed {
+  const started = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, TOKEN_LEDGER_CSV: '', ...env } });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  return { seconds, peakMiB: Number(result.stderr.trim().split('\n').at(-1)) / 1024, stdout: result.stdout };
+}
+
+function importLedger(source: string, dir: string, csv: string): Timed & { summary: { lines: number; added: number; duplicates: number } } {
+  const run = timed(process.execPath, [cli, 'import', source, '--dir', dir, '--csv', csv, '--json']);
+  return { ...run, summary: JSON.parse(run.stdout) as { lines: number; added: number; duplicates: number } };
+}
+
+interface Totals {
+  tokens: number;
+  cost: number;
+}
+
+function ledgerTotals(csv: string): Totals {
+  const run = timed(process.execPath, [cli, 'report', '--json', '--csv', csv]);
+  const { totals } = JSON.parse(run.stdout) as { totals: { tokens_used: number; cost_usd: number } };
+  return { tokens: totals.tokens_used, cost: totals.cost_usd };
+}
+
+/** ccusage in a folder of its own; undefined when it cannot be installed here (no registry). */
+function installCcusage(work: string): string | undefined {
+  const prefix = join(work, 'ccusage');
+  const result = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', prefix, CCUSAGE], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    console.log(`import   ${CCUSAGE} could not be installed (${result.stderr.trim().split('\n').at(-1) ?? ''}); no yardstick this run`);
+    return undefined;
   }
-  const linesIndex = argv.indexOf('--lines');
-  const targetLines = linesIndex === -1 ? 300_000 : Number(argv[linesIndex + 1]);
-  const work = mkdtempSync(join(tmpdir(), 'tl-bench-import-'));
-  try {
-    // About 4.6 lines per Claude response and 3.3 per Codex turn in the generated logs; take a margin.
-    const claude = generateClaudeLogs(join(work, 'claude'), { responses: Math.ceil(targetLines / 4.3) });
-    const codex = generateCodexLogs(join(work, 'codex'), { responses: Math.ceil(targetLines / 3.0) });
-    const results: Record<string, ImportRun> = {};
-    for (const [source, expected] of [['claude', claude], ['codex', codex]] as const) {
-      const dir = join(work, source);
-      const csv = join(work, `${source}.csv`);
-      results[`${source} first import`] = runChild(source, dir, csv);
-      results[`${source} re-import`] = runChild(source, dir, csv);
-      const first = results[`${source} first import`];
-      if (first?.added !== expected.responses) throw new Error(`${source}: added ${first?.added}, generated ${expected.responses}`);
-    }
-    if (argv.includes('--json')) {
-      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    } else {
-      process.stdout.write(`Import benchmark (node ${process.version}, ${integer.format(claude.lines)} Claude lines, ${integer.format(codex.lines)} Codex lines)\n`);
-      for (const [label, run] of Object.entries(results)) process.stdout.write(`${describe(label, run)}\n`);
-    }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+  return join(prefix, 'node_modules', '.bin', 'ccusage');
+}
+
+function ccusageTotals(bin: string, dir: string, home: string): Timed & Totals {
+  // An empty HOME keeps it to these files (it also looks in ~/.claude and ~/.config/claude).
+  const run = timed(bin, ['daily', '--json', '-O'], { CLAUDE_CONFIG_DIR: dir, HOME: home });
+  const { totals } = JSON.parse(run.stdout) as { totals: { totalTokens: number; totalCost: number } };
+  return { ...run, tokens: totals.totalTokens, cost: totals.totalCost };
+}
+
+/** Appends `count` finished responses, spread over the first transcripts. */
+function appendResponses(files: readonly string[], count: number): void {
+  const at = '2026-01-01T00:00:00.000Z';
+  for (let index = 0; index < count; index += 1) {
+    const file = files[index % Math.min(files.length, 100)] ?? '';
+    const line = {
+      type: 'assistant',
+      sessionId: `appended-${index % 100}`,
+      requestId: `req_appended_${index}`,
+      timestamp: at,
+      message: { id: `msg_appended_${index}`, model: 'claude-sonnet-4-5-20250929', stop_reason: 'end_turn', usage: { input_tokens: 3, cache_read_input_tokens: 9000, output_tokens: 120 } },
+    };
+    appendFileSync(file, `${JSON.stringify(line)}\n`);
   }
 }
 
-await main(process.argv.slice(2));
+function megabytes(dir: string): number {
+  let bytes = 0;
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else bytes += statSync(path).size;
+    }
+  };
+  walk(dir);
+  return bytes / 1e6;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'tl-bench-import-'));
+try {
+  const responses = Number(values.responses);
+  const claudeDir = join(work, 'claude');
+  const expected = generateClaudeLogs(claudeDir, { responses });
+  const files = await claudeTranscripts(claudeDir);
+  console.log(`import   claude: ${integer.format(files.length)} transcripts, ${integer.format(expected.lines)} lines, ${megabytes(claudeDir).toFixed(0)} MB, ${integer.format(expected.responses)} responses`);
+
+  const csv = join(work, 'claude.csv');
+  const cold = importLedger('claude', claudeDir, csv);
+  if (cold.summary.added !== expected.responses) throw new Error(`claude: added ${cold.summary.added}, generated ${expected.responses}`);
+  const ours = ledgerTotals(csv);
+  console.log(`import   claude cold: ${cold.seconds.toFixed(2)} s, peak RSS ${cold.peakMiB.toFixed(0)} MiB, ${integer.format(cold.summary.added)} added; ${integer.format(ours.tokens)} tokens, $${ours.cost.toFixed(2)}`);
+
+  const bin = values['no-ccusage'] ? undefined : installCcusage(work);
+  if (bin) {
+    const home = join(work, 'empty-home');
+    mkdirSync(home);
+    const yardstick = ccusageTotals(bin, claudeDir, home);
+    console.log(`import   ${CCUSAGE} daily --json -O: ${yardstick.seconds.toFixed(2)} s, peak RSS ${yardstick.peakMiB.toFixed(0)} MiB; ${integer.format(yardstick.tokens)} tokens, $${yardstick.cost.toFixed(2)}`);
+    console.log(
+      `import   ratio cold import / ccusage: wall ${(cold.seconds / yardstick.seconds).toFixed(2)}x (target <= 1.0x), peak RSS ${(cold.peakMiB / yardstick.peakMiB).toFixed(2)}x (target <= 0.3x); tokens ${ours.tokens === yardstick.tokens ? 'equal' : `differ by ${ours.tokens - yardstick.tokens}`}, cost differs by $${(ours.cost - yardstick.cost).toFixed(2)}`,
+    );
+  }
+
+  const again = importLedger('claude', claudeDir, csv);
+  console.log(`import   claude re-import, nothing new: ${again.seconds.toFixed(2)} s (target <= 0.5 s), ${integer.format(again.summary.lines)} lines read, ${again.summary.added} added`);
+  appendResponses(files, 1000);
+  const appended = importLedger('claude', claudeDir, csv);
+  console.log(`import   claude after 1,000 appended responses: ${appended.seconds.toFixed(2)} s (target <= 1 s), ${integer.format(appended.summary.lines)} lines read, ${integer.format(appended.summary.added)} added`);
+
+  const codexDir = join(work, 'codex');
+  const codex = generateCodexLogs(codexDir, { responses: Math.ceil(responses / 2) });
+  const codexCsv = join(work, 'codex.csv');
+  const codexCold = importLedger('codex', codexDir, codexCsv);
+  if (codexCold.summary.added !== codex.responses) throw new Error(`codex: added ${codexCold.summary.added}, generated ${codex.responses}`);
+  const codexAgain = importLedger('codex', codexDir, codexCsv);
+  console.log(`import   codex: ${integer.format(codex.lines)} lines; cold ${codexCold.seconds.toFixed(2)} s, peak RSS ${codexCold.peakMiB.toFixed(0)} MiB; re-import ${codexAgain.seconds.toFixed(2)} s (${codexAgain.summary.added} added)`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
