@@ -38,6 +38,8 @@ export interface UsageGroup extends UsageStats {
 export interface UsageReport {
   totals: UsageStats;
   groups: Partial<Record<GroupKey, UsageGroup[]>>;
+  /** The newest failed transactions, newest first: as many as AggregateOptions.recentErrors asks for. */
+  recentErrors: RecentError[];
 }
 
 const TIME_KEYS: ReadonlySet<GroupKey> = new Set(['day', 'week', 'month']);
@@ -114,14 +116,17 @@ export interface StatsState {
   costUnits: number;
   unpriced: number;
   errors: number;
-  elapsed: number[];
+  /** Every elapsed time (seconds), in no order: the percentiles need the whole distribution. A typed array, so a cache file stores it as bytes. */
+  elapsed: Float64Array;
   first: string | null;
   last: string | null;
 }
 
+type Sums = Omit<StatsState, 'elapsed'>;
+
 const COST_UNITS_PER_USD = 10 ** COST_DECIMALS;
 
-function emptyState(): StatsState {
+function emptySums(): Sums {
   return {
     transactions: 0,
     tokens: 0,
@@ -134,17 +139,19 @@ function emptyState(): StatsState {
     costUnits: 0,
     unpriced: 0,
     errors: 0,
-    elapsed: [],
     first: null,
     last: null,
   };
 }
 
 class StatsAccumulator {
-  readonly state = emptyState();
+  private readonly sums = emptySums();
+  // Merged states' elapsed times are kept as they came (merging a cached state copies nothing); added rows' in a plain array.
+  private readonly elapsedChunks: Float64Array[] = [];
+  private readonly elapsedAdded: number[] = [];
 
   add(record: LedgerRecord): void {
-    const state = this.state;
+    const state = this.sums;
     state.transactions += 1;
     state.tokens += record.tokens_used;
     state.input += record.input_tokens ?? 0;
@@ -158,13 +165,13 @@ class StatsAccumulator {
     if (record.cost_usd === null) state.unpriced += 1;
     else state.costUnits += Math.round(record.cost_usd * COST_UNITS_PER_USD);
     if (record.error_occurred) state.errors += 1;
-    state.elapsed.push(record.elapsed_time);
+    this.elapsedAdded.push(record.elapsed_time);
     if (state.first === null || record.timestamp < state.first) state.first = record.timestamp;
     if (state.last === null || record.timestamp > state.last) state.last = record.timestamp;
   }
 
   merge(other: StatsState): void {
-    const state = this.state;
+    const state = this.sums;
     state.transactions += other.transactions;
     state.tokens += other.tokens;
     state.input += other.input;
@@ -176,14 +183,30 @@ class StatsAccumulator {
     state.costUnits += other.costUnits;
     state.unpriced += other.unpriced;
     state.errors += other.errors;
-    for (const value of other.elapsed) state.elapsed.push(value);
+    if (other.elapsed.length > 0) this.elapsedChunks.push(other.elapsed);
     if (other.first !== null && (state.first === null || other.first < state.first)) state.first = other.first;
     if (other.last !== null && (state.last === null || other.last > state.last)) state.last = other.last;
   }
 
+  /** Every elapsed time gathered, in one new array. */
+  private allElapsed(): Float64Array {
+    const all = new Float64Array(this.elapsedChunks.reduce((sum, chunk) => sum + chunk.length, this.elapsedAdded.length));
+    let at = 0;
+    for (const chunk of this.elapsedChunks) {
+      all.set(chunk, at);
+      at += chunk.length;
+    }
+    all.set(this.elapsedAdded, at);
+    return all;
+  }
+
+  state(): StatsState {
+    return { ...this.sums, elapsed: this.allElapsed() };
+  }
+
   stats(): UsageStats {
-    const state = this.state;
-    const elapsed = Float64Array.from(state.elapsed).sort();
+    const state = this.sums;
+    const elapsed = this.allElapsed().sort();
     return {
       transactions: state.transactions,
       tokens_used: state.tokens,
@@ -206,6 +229,8 @@ class StatsAccumulator {
 
 export interface AggregateOptions {
   groupBy?: readonly GroupKey[];
+  /** Keep the newest this many failed transactions (the site's errors page); none when left out. */
+  recentErrors?: number;
   /** Inclusive lower bound, an ISO timestamp. */
   since?: string;
   /** Exclusive upper bound, an ISO timestamp. */
@@ -215,6 +240,48 @@ export interface AggregateOptions {
 export interface AggregatorState {
   totals: StatsState;
   groups: { by: GroupKey; entries: (readonly [string, StatsState])[] }[];
+  recentErrors: RecentError[];
+}
+
+/** What the errors page shows of a failed transaction. */
+export type RecentError = Pick<
+  LedgerRecord,
+  'timestamp' | 'session_id' | 'workspace_folder' | 'hook_name' | 'model' | 'error_message' | 'prompt_text' | 'transaction_id'
+>;
+
+/**
+ * The newest `limit` errors of a stream, in bounded memory. Ties in time keep
+ * the earlier row, so a list merged from pieces read in order (or from a
+ * cached list and the rows appended since) is the list of one read.
+ */
+class RecentErrors {
+  private entries: RecentError[] = [];
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  add(record: LedgerRecord): void {
+    const { timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id } = record;
+    this.push({ timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id });
+  }
+
+  merge(entries: readonly RecentError[]): void {
+    for (const entry of entries) this.push(entry);
+  }
+
+  private push(entry: RecentError): void {
+    if (this.limit === 0) return;
+    this.entries.push(entry);
+    // Trim in batches so a long run of errors costs one sort per `limit` rows.
+    if (this.entries.length >= this.limit * 2) this.entries = this.newestFirst();
+  }
+
+  /** Newest first; a stable sort, so equal times stay in stream order. */
+  newestFirst(): RecentError[] {
+    return this.entries.sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0)).slice(0, this.limit);
+  }
 }
 
 export class UsageAggregator {
@@ -222,10 +289,12 @@ export class UsageAggregator {
   // An array, not a Map: add() walks it for every row, and a Map iterator allocates each time.
   private readonly groups: { by: GroupKey; accumulators: Map<string, StatsAccumulator> }[];
   private readonly options: AggregateOptions;
+  private readonly recentErrors: RecentErrors;
 
   constructor(options: AggregateOptions = {}) {
     this.options = options;
     this.groups = (options.groupBy ?? []).map((by) => ({ by, accumulators: new Map() }));
+    this.recentErrors = new RecentErrors(options.recentErrors ?? 0);
   }
 
   /** Adds a record; returns false when the date range leaves it out. */
@@ -242,14 +311,16 @@ export class UsageAggregator {
       }
       accumulator.add(record);
     }
+    if (record.error_occurred) this.recentErrors.add(record);
     return true;
   }
 
   /** What this aggregator gathered, for another aggregator with the same options to merge. */
   state(): AggregatorState {
     return {
-      totals: this.totals.state,
-      groups: this.groups.map(({ by, accumulators }) => ({ by, entries: [...accumulators].map(([key, accumulator]) => [key, accumulator.state] as const) })),
+      totals: this.totals.state(),
+      groups: this.groups.map(({ by, accumulators }) => ({ by, entries: [...accumulators].map(([key, accumulator]) => [key, accumulator.state()] as const) })),
+      recentErrors: this.recentErrors.newestFirst(),
     };
   }
 
@@ -269,6 +340,7 @@ export class UsageAggregator {
         accumulator.merge(state);
       }
     }
+    this.recentErrors.merge(other.recentErrors);
   }
 
   report(): UsageReport {
@@ -278,7 +350,7 @@ export class UsageAggregator {
       list.sort(TIME_KEYS.has(by) ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.tokens_used - a.tokens_used || a.key.localeCompare(b.key));
       groups[by] = list;
     }
-    return { totals: this.totals.stats(), groups };
+    return { totals: this.totals.stats(), groups, recentErrors: this.recentErrors.newestFirst() };
   }
 }
 
