@@ -1,20 +1,12 @@
 /**
  * The data step of the usage report pages (/runbook/usage/): picks the
- * ledger, reads it once per build and aggregates it with the same
- * UsageAggregator as `track report`, so the pages and the terminal agree.
+ * ledgers, reads them once per build and aggregates them with the same
+ * aggregateLedger as `track report` (its cache included), so the pages and
+ * the terminal agree.
  */
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
-import {
-  NO_ERROR_KEY,
-  UsageAggregator,
-  loadConfig,
-  readAllParts,
-  type GroupKey,
-  type LedgerRecord,
-  type UsageGroup,
-  type UsageStats,
-} from '../lib/tracker/index.ts';
+import { resolve } from 'node:path';
+import { NO_ERROR_KEY, aggregateLedger, ledgerNames, loadConfig, resolveLedgers, type GroupKey, type RecentError, type UsageGroup, type UsageStats } from '../lib/tracker/index.ts';
 
 /** Groups the pages show; `error` groups rows by error message. */
 export const PAGE_GROUP_KEYS = ['day', 'model', 'hook', 'trigger', 'workspace', 'session', 'error'] as const satisfies readonly GroupKey[];
@@ -29,20 +21,20 @@ export const SAMPLE_LEDGER = 'src/data/sample-ledger.csv';
 export type LedgerSource = 'TOKEN_LEDGER_CSV' | 'config' | 'sample';
 
 export interface LedgerChoice {
-  path: string;
+  /** One ledger or several (TOKEN_LEDGER_CSV and csv_file_path may list paths and globs). */
+  paths: string[];
   source: LedgerSource;
 }
 
-export type RecentError = Pick<
-  LedgerRecord,
-  'timestamp' | 'session_id' | 'workspace_folder' | 'hook_name' | 'model' | 'error_message' | 'prompt_text' | 'transaction_id'
->;
+export type { RecentError };
 
 export interface UsageData {
-  /** The ledger's file name only: a full path would publish a local folder layout. */
-  ledgerName: string;
+  /** The ledgers' file names only: a full path would publish a local folder layout. */
+  ledgerNames: string[];
   ledgerSource: LedgerSource;
   invalidRows: number;
+  /** Rows left out because an earlier ledger has their transaction id. */
+  duplicateRows: number;
   totals: UsageStats;
   groups: Record<Exclude<PageGroupKey, 'error'>, UsageGroup[]>;
   /** Failed transactions grouped by error message, most tokens first. */
@@ -52,36 +44,37 @@ export interface UsageData {
 }
 
 /**
- * The ledger the site reports on: TOKEN_LEDGER_CSV when set (it must exist),
- * else the ledger the tracker config names when it exists, else the sample
- * shipped in the repo, so a fresh clone builds a full site.
+ * The ledgers the site reports on: TOKEN_LEDGER_CSV when set (they must
+ * exist), else those the tracker config names when one exists, else the
+ * sample shipped in the repo, so a fresh clone builds a full site.
  */
 export function chooseLedger(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): LedgerChoice {
   const loaded = loadConfig({ cwd, env });
-  if (env.TOKEN_LEDGER_CSV) return { path: loaded.ledgerPath, source: 'TOKEN_LEDGER_CSV' };
-  if (existsSync(loaded.ledgerPath)) return { path: loaded.ledgerPath, source: 'config' };
-  return { path: resolve(cwd, SAMPLE_LEDGER), source: 'sample' };
+  if (env.TOKEN_LEDGER_CSV) return { paths: resolveLedgers(env.TOKEN_LEDGER_CSV, loaded.root, 'TOKEN_LEDGER_CSV'), source: 'TOKEN_LEDGER_CSV' };
+  const configured = resolveConfigured(loaded.config.csv_file_path, loaded.root);
+  if (configured.length > 0) return { paths: configured, source: 'config' };
+  return { paths: [resolve(cwd, SAMPLE_LEDGER)], source: 'sample' };
 }
 
-/** Streams every file of the ledger (rotated parts, then the live file) once; invalid rows are counted and left out, as `track report` does. */
-export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
-  const aggregator = new UsageAggregator({ groupBy: PAGE_GROUP_KEYS });
-  const recent = new RecentErrors(RECENT_ERROR_LIMIT);
-  let invalidRows = 0;
-  for await (const row of readAllParts(choice.path)) {
-    if (!row.ok) {
-      invalidRows += 1;
-      continue;
-    }
-    aggregator.add(row.record);
-    if (row.record.error_occurred) recent.add(row.record);
+/** The configured ledgers that exist; none when the setting names nothing there yet. */
+function resolveConfigured(spec: string, root: string): string[] {
+  try {
+    return resolveLedgers(spec, root, 'csv_file_path').filter((path) => existsSync(path));
+  } catch {
+    return [];
   }
-  const { totals, groups } = aggregator.report();
+}
+
+/** Reads every file of the ledgers (rotated parts, then the live file), from the report cache where it can; invalid rows are counted and left out, as `track report` does. */
+export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
+  const { report, invalidRows, duplicateRows } = await aggregateLedger(choice.paths, { aggregate: { groupBy: PAGE_GROUP_KEYS, recentErrors: RECENT_ERROR_LIMIT } });
+  const { totals, groups } = report;
   const group = (key: PageGroupKey) => groups[key] ?? [];
   return {
-    ledgerName: basename(choice.path),
+    ledgerNames: ledgerNames(choice.paths),
     ledgerSource: choice.source,
     invalidRows,
+    duplicateRows,
     totals,
     groups: {
       day: group('day'),
@@ -92,29 +85,8 @@ export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
       session: group('session'),
     },
     errorsByMessage: group('error').filter((entry) => entry.key !== NO_ERROR_KEY),
-    recentErrors: recent.newestFirst(),
+    recentErrors: report.recentErrors,
   };
-}
-
-/** The newest `limit` errors of a stream in any order, in bounded memory. */
-class RecentErrors {
-  private entries: RecentError[] = [];
-  private readonly limit: number;
-
-  constructor(limit: number) {
-    this.limit = limit;
-  }
-
-  add(record: LedgerRecord): void {
-    const { timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id } = record;
-    this.entries.push({ timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id });
-    // Trim in batches so a long run of errors costs one sort per `limit` rows.
-    if (this.entries.length >= this.limit * 2) this.entries = this.newestFirst();
-  }
-
-  newestFirst(): RecentError[] {
-    return this.entries.sort((a, b) => b.timestamp.localeCompare(a.timestamp)).slice(0, this.limit);
-  }
 }
 
 let usage: Promise<UsageData> | undefined;

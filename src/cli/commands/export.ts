@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
 import { EXPORT_FORMATS, exportLedger, type ExportCounts, type ExportFormat } from '../../lib/tracker/index.ts';
-import { csvArg, EXIT, ledgerTarget, UsageError } from '../_shared.ts';
+import { ledgerSources } from '../_ledgers.ts';
+import { csvListArg, EXIT, UsageError } from '../_shared.ts';
 
 async function writeOut(text: string): Promise<void> {
   if (!process.stdout.write(text)) await new Promise((resolve) => process.stdout.once('drain', resolve));
@@ -15,7 +16,7 @@ export default defineCommand({
     format: { type: 'string', description: `Output format: ${EXPORT_FORMATS.join('|')} (default csv)`, valueHint: 'FORMAT' },
     raw: { type: 'boolean', description: 'CSV only: keep cells starting with = + - @ tab CR as they are (no leading apostrophe)' },
     json: { type: 'boolean', description: 'Same as --format json' },
-    ...csvArg,
+    ...csvListArg,
   },
   async run({ args }) {
     // A reader that stops early (`| head`) is not an error.
@@ -25,10 +26,13 @@ export default defineCommand({
     });
     const format = (args.json ? 'json' : (args.format ?? 'csv')) as ExportFormat;
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(args.format)})`);
-    const { path } = ledgerTarget(args.csv);
-    const counts: ExportCounts = { exported: 0, skipped: 0 };
-    for await (const chunk of exportLedger(path, format, { raw: Boolean(args.raw), counts })) await writeOut(chunk);
+    const { paths } = ledgerSources(args.csv);
+    const counts: ExportCounts = { exported: 0, skipped: 0, duplicates: 0 };
+    for await (const chunk of exportLedger(paths, format, { raw: Boolean(args.raw), counts })) await writeOut(chunk);
     if (counts.skipped > 0) process.stderr.write(`token-ledger: left out ${counts.skipped} invalid row(s); \`token-ledger validate\` lists them\n`);
+    if (counts.duplicates > 0) {
+      process.stderr.write(`token-ledger: left out ${counts.duplicates} row(s) whose transaction ids an earlier ledger has (each transaction once)\n`);
+    }
     return EXIT.ok;
   },
 });

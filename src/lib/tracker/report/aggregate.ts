@@ -116,7 +116,11 @@ export interface StatsState {
   costUnits: number;
   unpriced: number;
   errors: number;
-  /** Every elapsed time (seconds), in no order: the percentiles need the whole distribution. A typed array, so a cache file stores it as bytes. */
+  /**
+   * Every elapsed time (seconds), ascending: the percentiles need the whole
+   * distribution. Sorted, so merging states is a linear merge and a cached
+   * state is not sorted again; a typed array, so a cache file stores it as bytes.
+   */
   elapsed: Float64Array;
   first: string | null;
   last: string | null;
@@ -144,11 +148,23 @@ function emptySums(): Sums {
   };
 }
 
+/** Two ascending arrays as one. */
+function mergeSorted(left: Float64Array, right: Float64Array): Float64Array {
+  const merged = new Float64Array(left.length + right.length);
+  let from = 0;
+  let to = 0;
+  let at = 0;
+  while (from < left.length && to < right.length) merged[at++] = left[from]! <= right[to]! ? left[from++]! : right[to++]!;
+  merged.set(left.subarray(from), at);
+  merged.set(right.subarray(to), at + left.length - from);
+  return merged;
+}
+
 class StatsAccumulator {
   private readonly sums = emptySums();
-  // Merged states' elapsed times are kept as they came (merging a cached state copies nothing); added rows' in a plain array.
-  private readonly elapsedChunks: Float64Array[] = [];
-  private readonly elapsedAdded: number[] = [];
+  // Sorted runs: merged states' elapsed times as they came (merging copies nothing), and added rows' in a plain array.
+  private elapsedRuns: Float64Array[] = [];
+  private elapsedAdded: number[] = [];
 
   add(record: LedgerRecord): void {
     const state = this.sums;
@@ -183,30 +199,36 @@ class StatsAccumulator {
     state.costUnits += other.costUnits;
     state.unpriced += other.unpriced;
     state.errors += other.errors;
-    if (other.elapsed.length > 0) this.elapsedChunks.push(other.elapsed);
+    if (other.elapsed.length > 0) this.elapsedRuns.push(other.elapsed);
     if (other.first !== null && (state.first === null || other.first < state.first)) state.first = other.first;
     if (other.last !== null && (state.last === null || other.last > state.last)) state.last = other.last;
   }
 
-  /** Every elapsed time gathered, in one new array. */
-  private allElapsed(): Float64Array {
-    const all = new Float64Array(this.elapsedChunks.reduce((sum, chunk) => sum + chunk.length, this.elapsedAdded.length));
-    let at = 0;
-    for (const chunk of this.elapsedChunks) {
-      all.set(chunk, at);
-      at += chunk.length;
+  /** Every elapsed time gathered, ascending; kept as the one run, so asking again costs nothing. Callers must not change it. */
+  private sortedElapsed(): Float64Array {
+    if (this.elapsedAdded.length > 0) {
+      this.elapsedRuns.push(Float64Array.from(this.elapsedAdded).sort());
+      this.elapsedAdded = [];
     }
-    all.set(this.elapsedAdded, at);
-    return all;
+    // Merge neighbours pairwise until one run is left: log2(runs) linear passes.
+    while (this.elapsedRuns.length > 1) {
+      const merged: Float64Array[] = [];
+      for (let index = 0; index < this.elapsedRuns.length; index += 2) {
+        const next = this.elapsedRuns[index + 1];
+        merged.push(next ? mergeSorted(this.elapsedRuns[index]!, next) : this.elapsedRuns[index]!);
+      }
+      this.elapsedRuns = merged;
+    }
+    return this.elapsedRuns[0] ?? new Float64Array(0);
   }
 
   state(): StatsState {
-    return { ...this.sums, elapsed: this.allElapsed() };
+    return { ...this.sums, elapsed: this.sortedElapsed() };
   }
 
   stats(): UsageStats {
     const state = this.sums;
-    const elapsed = this.allElapsed().sort();
+    const elapsed = this.sortedElapsed();
     return {
       transactions: state.transactions,
       tokens_used: state.tokens,
