@@ -84,6 +84,7 @@ export class UsageError extends Error {
 }
 
 export function describeError(error: unknown): string {
+  if (error instanceof UsageError) return `token-ledger: ${error.message}`;
   if (error instanceof TrackerError) {
     return `token-ledger: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`;
   }
