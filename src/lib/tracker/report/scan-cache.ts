@@ -125,6 +125,8 @@ export async function saveScanCache(ledgerPath: string, query: string, files: Ca
       (async function* () {
         yield Buffer.concat([checksum, payload]);
       })(),
+      // No fsync: a cache torn by a power cut fails its checksum and is read around.
+      { durable: false },
     );
     const prefix = `${basename(ledgerPath)}.`;
     const ours = readdirSync(folder)
