@@ -67,7 +67,11 @@ function resolveConfigured(spec: string, root: string): string[] {
 
 /** Reads every file of the ledgers (rotated parts, then the live file), from the report cache where it can; invalid rows are counted and left out, as `track report` does. */
 export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
-  const { report, invalidRows, duplicateRows } = await aggregateLedger(choice.paths, { aggregate: { groupBy: PAGE_GROUP_KEYS, recentErrors: RECENT_ERROR_LIMIT } });
+  const { report, invalidRows, duplicateRows } = await aggregateLedger(choice.paths, {
+    aggregate: { groupBy: PAGE_GROUP_KEYS, recentErrors: RECENT_ERROR_LIMIT },
+    // The sample is small and lives in the repository, which should not gain a cache folder.
+    cache: choice.source !== 'sample',
+  });
   const { totals, groups } = report;
   const group = (key: PageGroupKey) => groups[key] ?? [];
   return {

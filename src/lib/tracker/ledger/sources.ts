@@ -24,7 +24,11 @@ function isGlob(path: string): boolean {
  */
 export function resolveLedgers(spec: string, base: string, where: string): string[] {
   const ledgers = new Set<string>();
-  for (const part of splitLedgerList(spec)) {
+  const parts = splitLedgerList(spec);
+  if (parts.length === 0) {
+    throw new TrackerError('INVALID_LEDGER', `${where}: ${JSON.stringify(spec)} names no ledger`, { hint: 'Give a path, a glob, or several separated by commas.' });
+  }
+  for (const part of parts) {
     const path = resolve(base, part);
     if (!isGlob(path)) {
       ledgers.add(path);

@@ -24,6 +24,7 @@ describe('ledger lists', () => {
       join(base, 'missing.csv'),
     ]);
     expect(() => resolveLedgers('ledgers/*.tsv', base, 'TOKEN_LEDGER_CSV')).toThrow(/TOKEN_LEDGER_CSV: "ledgers\/\*\.tsv" matches no file/);
+    expect(() => resolveLedgers(' , ', base, '--csv')).toThrow(/--csv: " , " names no ledger/);
   });
 
   it('names ledgers by file name, with the folder when two share one', () => {
