@@ -327,11 +327,11 @@ function ledgersShareIds(ledgers: readonly Float64Array[]): boolean {
 async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOptions, now: Date, options: LedgerScanOptions & { collectIds: boolean }): Promise<FileOutcome[]> {
   const threads = options.threads ?? 1;
   const minPieceBytes = options.minPieceBytes ?? MIN_PIECE_BYTES;
+  // Past a cached offset line numbers are unknown and start again at 1: aggregates name no lines.
   const stretches: Piece[] = plans.map((plan) => ({
     file: plan.file,
     range: { start: plan.cached?.offset ?? 0, end: plan.size, firstLine: 1, columns: columnsFor(plan.version ?? 2) },
   }));
-  // Past a cached offset line numbers are unknown and start again at 1: aggregates name no lines.
   const toRead = stretches.reduce((sum, { range }) => sum + range.end - range.start, 0);
   const pieceBytes = threads <= 1 || toRead < 2 * minPieceBytes ? Number.POSITIVE_INFINITY : Math.max(minPieceBytes, Math.ceil(toRead / threads));
   const pieces = planPieces(stretches, pieceBytes);
@@ -430,10 +430,8 @@ async function scanOnce(ledgers: readonly string[], options: LedgerScanOptions):
     if (files.length === 0) throw missingLedger(ledger);
     return files;
   });
-  const plans = filesOf.flatMap((files, ledger) => {
-    const cache = useCache ? loadScanCache(ledgers[ledger]!, query) : new Map<string, CachedFile>();
-    return files.map((file) => planFile(ledger, file, cache, now.getTime()));
-  });
+  const cachedFiles = ledgers.map((ledger) => (useCache ? loadScanCache(ledger, query) : new Map<string, CachedFile>()));
+  const plans = filesOf.flatMap((files, ledger) => files.map((file) => planFile(ledger, file, cachedFiles[ledger]!, now.getTime())));
   const outcomes = await summarizeFiles(plans, aggregate, now, { ...options, collectIds });
 
   const settled =
@@ -445,8 +443,11 @@ async function scanOnce(ledgers: readonly string[], options: LedgerScanOptions):
   const save = async () => {
     if (!useCache) return;
     for (const [index, ledger] of ledgers.entries()) {
-      const entries = outcomes.filter((outcome) => outcome.plan.ledger === index).flatMap((outcome) => (outcome.entry ? [outcome.entry] : []));
-      await saveScanCache(ledger, query, entries);
+      const own = outcomes.filter((outcome) => outcome.plan.ledger === index);
+      const entries = own.flatMap((outcome) => (outcome.entry ? [outcome.entry] : []));
+      // Nothing appended and nothing gone: the cache on disk already says all this.
+      const unchanged = entries.length === cachedFiles[index]!.size && own.every((outcome) => outcome.entry !== undefined && outcome.entry === outcome.plan.cached);
+      if (!unchanged) await saveScanCache(ledger, query, entries);
     }
   };
   const files = filesOf.flat();
