@@ -185,7 +185,7 @@ function benchReportCache(): void {
   const rows = (result: { stdout: string }) => (JSON.parse(result.stdout) as { totals: { transactions: number } }).totals.transactions;
   console.log(`cache    report --by day --json, cold (no cache): ${format(cold.ms, 0)} ms, ${rows(cold)} rows; csv-parse alone ${format(floor.ms, 0)} ms; ratio cold / parse alone = ${format(cold.ms / floor.ms, 2)}x (target <= 0.8x)`);
   console.log(
-    `cache    warm after appending 1,000 rows: ${format(median.ms, 0)} ms (median of 3, ${rows(median)} rows; target <= 300 ms), one-row ledger ${format(baseline.ms, 0)} ms; ratio warm / cold = ${format(median.ms / cold.ms, 3)}x`,
+    `cache    warm after appending 1,000 rows: ${format(median.ms, 0)} ms (median of 3, ${rows(median)} rows), one-row ledger ${format(baseline.ms, 0)} ms: ledger work ${format(median.ms - baseline.ms, 0)} ms (target <= 300 ms); ratio warm / cold = ${format(median.ms / cold.ms, 3)}x`,
   );
   console.log(`cache    warm peak RSS ${format(median.rssMiB)} MiB, ${format(median.rssMiB - baseline.rssMiB)} MiB above the one-row run (target <= 60 MiB)`);
 }
