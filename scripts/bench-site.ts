@@ -62,7 +62,7 @@ try {
 
   const dataStepStarted = performance.now();
   const heapBefore = process.memoryUsage().rss;
-  const usage = await readUsage({ path: bigLedger, source: 'TOKEN_LEDGER_CSV', loaded: loadConfig({ cwd: root, env: {} }) });
+  const usage = await readUsage({ paths: [bigLedger], source: 'TOKEN_LEDGER_CSV', loaded: loadConfig({ cwd: root, env: {} }) });
   const dataStepSeconds = (performance.now() - dataStepStarted) / 1000;
   const dataStepRssMb = (process.memoryUsage().rss - heapBefore) / 1024 / 1024;
 

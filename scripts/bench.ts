@@ -5,30 +5,33 @@
  *
  *   record   `token-ledger record` wall time p50/p95 over N runs vs bare `node -e ''`
  *   append   library appendRecords p50 per record, and records per second
- *   report   `report --json` over a generated ~100 MB ledger: time and peak RSS,
- *            and csv-parse alone over the same file (the floor of any reader)
- *            above the same command on a one-row ledger
+ *   report   `report --json` over a generated ~100 MB ledger, no report cache: time
+ *            and peak RSS, and csv-parse alone over the same file (the floor of
+ *            any reader) above the same command on a one-row ledger
+ *   cache    `report --by day --json` over the same ledger: cold (no cache) against
+ *            csv-parse alone, then warm after appending 1,000 rows, time and peak
+ *            RSS above the same command on a one-row ledger
  *   concurrency  10 processes x 1,000 records: rows lost, torn, duplicated
  *   import   Claude Code and Codex import speed and peak RSS (scripts/bench-import.ts)
  *   site     astro build time, data step, usage page JS (scripts/bench-site.ts)
  *   hooks    pnpm track record vs pnpm's start-up; the Stop hook init writes,
  *            empty vs 100 MB ledger (scripts/bench-hooks.ts)
  *
- *   node scripts/bench.ts [--runs 50] [--only record,append,report,concurrency,import,site,hooks]
+ *   node scripts/bench.ts [--runs 50] [--only record,append,report,cache,concurrency,import,site,hooks]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { appendRecords, percentile, validateRecord } from '../src/lib/tracker/index.ts';
+import { SCAN_CACHE_DIR, appendRecords, percentile, validateRecord } from '../src/lib/tracker/index.ts';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '50' },
-    only: { type: 'string', default: 'record,append,report,concurrency,import,site,hooks' },
+    only: { type: 'string', default: 'record,append,report,cache,concurrency,import,site,hooks' },
   },
 });
 const runs = Number(values.runs);
@@ -124,23 +127,72 @@ function timed(args: readonly string[], cwd?: string): { ms: number; rssMiB: num
   return { ms, rssMiB: rssKiB / 1024, stdout: result.stdout };
 }
 
-function benchReport(): void {
+interface ReportFixtures {
+  big: string;
+  tiny: string;
+  /** csv-parse alone over `big`, one thread, no checks: the floor any reader built on it stands on. */
+  floor: { ms: number };
+}
+
+let reportFixtures: ReportFixtures | undefined;
+
+/** The ~100 MB ledger, a one-row one and the parse-only floor, made once for the report and cache sections. */
+function fixtures(): ReportFixtures {
+  if (reportFixtures) return reportFixtures;
   const big = join(work, 'big.csv');
   const tiny = join(work, 'tiny.csv');
   execFileSync(node, [join(root, 'scripts', 'generate-sample-ledger.ts'), '--rows', '250000', '--days', '365', '--prompt-repeat', '4', '--out', big], { stdio: 'inherit' });
   execFileSync(node, [join(root, 'scripts', 'generate-sample-ledger.ts'), '--rows', '1', '--out', tiny], { stdio: 'ignore' });
-  const sizeMiB = statSync(big).size / 1024 / 1024;
-  const baseline = timed([cli, 'report', '--json', '--csv', tiny]);
-  // The floor any reader built on csv-parse stands on: one thread only parsing the file, no checks.
   const parseOnly = `const { parse } = await import('csv-parse'); const { createReadStream } = await import('node:fs'); let rows = 0; for await (const _ of createReadStream(${JSON.stringify(big)}).pipe(parse({ record_delimiter: ['\\n', '\\r\\n'] }))) rows += 1;`;
-  const floor = timed(['--input-type=module', '-e', parseOnly], root);
-  const samples = [0, 1, 2].map(() => timed([cli, 'report', '--json', '--csv', big])).sort((a, b) => a.ms - b.ms);
+  reportFixtures = { big, tiny, floor: timed(['--input-type=module', '-e', parseOnly], root) };
+  return reportFixtures;
+}
+
+/** The report cache beside the bench's ledgers: removed for a cold read. */
+const dropReportCache = () => rmSync(join(work, SCAN_CACHE_DIR), { recursive: true, force: true });
+
+function benchReport(): void {
+  const { big, tiny, floor } = fixtures();
+  const sizeMiB = statSync(big).size / 1024 / 1024;
+  dropReportCache();
+  const baseline = timed([cli, 'report', '--json', '--csv', tiny]);
+  const samples = [0, 1, 2]
+    .map(() => {
+      dropReportCache();
+      return timed([cli, 'report', '--json', '--csv', big]);
+    })
+    .sort((a, b) => a.ms - b.ms);
   const median = samples[1]!;
   const totals = (JSON.parse(median.stdout) as { totals: { transactions: number } }).totals;
   console.log(`report   ledger ${format(sizeMiB)} MiB, ${totals.transactions} rows, ${availableParallelism()} cores`);
-  console.log(`report   report --json: ${format(median.ms, 0)} ms (median of 3; target <= 2000 ms), one-row ledger ${format(baseline.ms, 0)} ms`);
+  console.log(`report   report --json, no cache: ${format(median.ms, 0)} ms (median of 3; target <= 2000 ms), one-row ledger ${format(baseline.ms, 0)} ms`);
   console.log(`report   csv-parse alone over the same file, one thread: ${format(floor.ms, 0)} ms; ratio report / parse alone = ${format(median.ms / floor.ms, 2)}x`);
   console.log(`report   peak RSS ${format(median.rssMiB)} MiB, ${format(median.rssMiB - baseline.rssMiB)} MiB above the one-row run (target <= 100 MiB)`);
+}
+
+function benchReportCache(): void {
+  const { big, tiny, floor } = fixtures();
+  const report = (csv: string) => timed([cli, 'report', '--by', 'day', '--json', '--csv', csv]);
+  dropReportCache();
+  const baseline = report(tiny);
+  const cold = report(big);
+  const warm: ReturnType<typeof timed>[] = [];
+  for (let round = 0; round < 3; round += 1) {
+    const more = join(work, `more-${round}.csv`);
+    execFileSync(node, [join(root, 'scripts', 'generate-sample-ledger.ts'), '--rows', '1000', '--days', '1', '--seed', String(round + 1), '--out', more], { stdio: 'ignore' });
+    const text = readFileSync(more, 'utf8');
+    // The generator numbers its ids from 1; new transactions get ids of their own.
+    appendFileSync(big, text.slice(text.indexOf('\n') + 1).replace(/,sample-(\d+),/g, `,bench-${round}-$1,`));
+    warm.push(report(big));
+  }
+  warm.sort((a, b) => a.ms - b.ms);
+  const median = warm[1]!;
+  const rows = (result: { stdout: string }) => (JSON.parse(result.stdout) as { totals: { transactions: number } }).totals.transactions;
+  console.log(`cache    report --by day --json, cold (no cache): ${format(cold.ms, 0)} ms, ${rows(cold)} rows; csv-parse alone ${format(floor.ms, 0)} ms; ratio cold / parse alone = ${format(cold.ms / floor.ms, 2)}x (target <= 0.8x)`);
+  console.log(
+    `cache    warm after appending 1,000 rows: ${format(median.ms, 0)} ms (median of 3, ${rows(median)} rows), one-row ledger ${format(baseline.ms, 0)} ms: ledger work ${format(median.ms - baseline.ms, 0)} ms (target <= 300 ms); ratio warm / cold = ${format(median.ms / cold.ms, 3)}x`,
+  );
+  console.log(`cache    warm peak RSS ${format(median.rssMiB)} MiB, ${format(median.rssMiB - baseline.rssMiB)} MiB above the one-row run (target <= 60 MiB)`);
 }
 
 async function benchConcurrency(): Promise<void> {
@@ -178,6 +230,7 @@ try {
   if (only.has('record')) benchRecord();
   if (only.has('append')) await benchAppend();
   if (only.has('report')) benchReport();
+  if (only.has('cache')) benchReportCache();
   if (only.has('concurrency')) await benchConcurrency();
   if (only.has('import')) benchScript('bench-import.ts');
   if (only.has('site')) benchScript('bench-site.ts');

@@ -6,7 +6,7 @@ import { realpathSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 // Specific modules, not the library's index: every command, `record` in a hook
 // included, loads this file, and the index would pull in every module.
-import { loadConfig, type LoadedConfig } from '../lib/tracker/config.ts';
+import { loadConfig, namesSeveralLedgers, type LoadedConfig } from '../lib/tracker/config.ts';
 import { HOOK_BUDGET_MS } from '../lib/tracker/record/deliver.ts';
 import { TrackerError } from '../lib/tracker/errors.ts';
 import type { RecordResult } from '../lib/tracker/record/record.ts';
@@ -21,6 +21,16 @@ export const csvArg = {
   },
 } as const;
 
+/** --csv for the commands that only read: several ledgers and globs allowed. */
+export const csvListArg = {
+  csv: {
+    type: 'string',
+    description:
+      'Ledger file(s): comma-separated paths or globs, e.g. "ledgers/*.csv" (default: TOKEN_LEDGER_CSV, then csv_file_path in .kiro/token-tracker.json, then .kiro/token_transactions.csv)',
+    valueHint: 'PATHS',
+  },
+} as const;
+
 export const jsonArg = {
   json: { type: 'boolean', description: 'Print machine-readable JSON instead of text' },
 } as const;
@@ -30,18 +40,29 @@ export interface LedgerTarget {
   path: string;
 }
 
-/**
- * The ledger a command writes to or reads: --csv, else config and env of the
- * workspace around `cwd` (a hook passes its agent's working folder, so rows
- * land in that project's ledger whatever folder the hook process runs in).
- */
 /** This process's node binary and bin, by real path: what hook commands run, whatever the IDE's PATH holds. */
 export function hookCommandBase(): { node: string; bin: string } {
   return { node: process.execPath, bin: realpathSync(process.argv[1] ?? '') };
 }
 
+/** The ledger setting in force: the --csv flag, else TOKEN_LEDGER_CSV or csv_file_path; relative paths are from `base`. */
+export function ledgerSetting(csvFlag: string | undefined, loaded: LoadedConfig): { spec: string; base: string; where: string } {
+  if (csvFlag) return { spec: csvFlag, base: process.cwd(), where: '--csv' };
+  const where = process.env.TOKEN_LEDGER_CSV ? 'TOKEN_LEDGER_CSV' : 'csv_file_path';
+  return { spec: loaded.config.csv_file_path, base: loaded.root, where };
+}
+
+/**
+ * The one ledger a command writes to: --csv, else config and env of the
+ * workspace around `cwd` (a hook passes its agent's working folder, so rows
+ * land in that project's ledger whatever folder the hook process runs in).
+ */
 export function ledgerTarget(csvFlag: string | undefined, cwd?: string): LedgerTarget {
   const loaded = loadConfig({ cwd });
+  const { spec, where } = ledgerSetting(csvFlag, loaded);
+  if (namesSeveralLedgers(spec)) {
+    throw new UsageError(`${where} is ${JSON.stringify(spec)}: several ledgers or a glob, but this command works on exactly one ledger file; name one with --csv PATH`);
+  }
   return { loaded, path: csvFlag ? resolve(csvFlag) : loaded.ledgerPath };
 }
 
@@ -87,6 +108,7 @@ export function oneLine(text: string): string {
 }
 
 export function describeError(error: unknown): string {
+  if (error instanceof UsageError) return `token-ledger: ${error.message}`;
   if (error instanceof TrackerError) {
     return `token-ledger: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`;
   }

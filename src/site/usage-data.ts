@@ -1,21 +1,24 @@
 /**
  * The data step of the usage report pages (/runbook/usage/): picks the
- * ledger, reads it once per build and aggregates it with the same
- * UsageAggregator as `track report`, so the pages and the terminal agree;
- * folds it into the day × dimension buckets the overview embeds
- * (usage-buckets.ts); and reads it a second time for the rows of the
+ * ledgers, reads them once per build and aggregates them with the same
+ * UsageAggregator as `track report`, so the pages and the terminal agree
+ * (a transaction id in two ledgers counts once, as in `track report`);
+ * folds them into the day × dimension buckets the overview embeds
+ * (usage-buckets.ts); and reads them a second time for the rows of the
  * sessions that get a page of their own.
  */
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { costUnitsOf } from '../lib/tracker/numbers.ts';
 import {
   NO_ERROR_KEY,
   UsageAggregator,
   groupKeyOf,
+  ledgerNames,
   loadConfig,
   pricingFor,
   readAllParts,
+  resolveLedgers,
   type GroupKey,
   type LoadedConfig,
   type Pricing,
@@ -38,7 +41,8 @@ export const SAMPLE_LEDGER = 'src/data/sample-ledger.csv';
 export type LedgerSource = 'TOKEN_LEDGER_CSV' | 'config' | 'sample';
 
 export interface LedgerChoice {
-  path: string;
+  /** One ledger or several (TOKEN_LEDGER_CSV and csv_file_path may list paths and globs). */
+  paths: string[];
   source: LedgerSource;
   /** The configuration the build runs under: prices, budget, how many session pages. */
   loaded: LoadedConfig;
@@ -65,10 +69,12 @@ export type RecentError = Pick<
 >;
 
 export interface UsageData {
-  /** The ledger's file name only: a full path would publish a local folder layout. */
-  ledgerName: string;
+  /** The ledgers' file names only: a full path would publish a local folder layout. */
+  ledgerNames: string[];
   ledgerSource: LedgerSource;
   invalidRows: number;
+  /** Rows left out because an earlier ledger has their transaction id. */
+  duplicateRows: number;
   totals: UsageStats;
   groups: Record<Exclude<PageGroupKey, 'error'>, UsageGroup[]>;
   /** Failed transactions grouped by error message, most tokens first. */
@@ -82,30 +88,60 @@ export interface UsageData {
 }
 
 /**
- * The ledger the site reports on: TOKEN_LEDGER_CSV when set (it must exist),
- * else the ledger the tracker config names when it exists, else the sample
- * shipped in the repo, so a fresh clone builds a full site.
+ * The ledgers the site reports on: TOKEN_LEDGER_CSV when set (they must
+ * exist), else those the tracker config names when one exists, else the
+ * sample shipped in the repo, so a fresh clone builds a full site.
  */
 export function chooseLedger(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): LedgerChoice {
   const loaded = loadConfig({ cwd, env });
-  if (env.TOKEN_LEDGER_CSV) return { path: loaded.ledgerPath, source: 'TOKEN_LEDGER_CSV', loaded };
-  if (existsSync(loaded.ledgerPath)) return { path: loaded.ledgerPath, source: 'config', loaded };
-  return { path: resolve(cwd, SAMPLE_LEDGER), source: 'sample', loaded };
+  if (env.TOKEN_LEDGER_CSV) return { paths: resolveLedgers(env.TOKEN_LEDGER_CSV, loaded.root, 'TOKEN_LEDGER_CSV'), source: 'TOKEN_LEDGER_CSV', loaded };
+  const configured = resolveConfigured(loaded.config.csv_file_path, loaded.root);
+  if (configured.length > 0) return { paths: configured, source: 'config', loaded };
+  return { paths: [resolve(cwd, SAMPLE_LEDGER)], source: 'sample', loaded };
 }
 
-/** Streams every file of the ledger (rotated parts, then the live file) once; invalid rows are counted and left out, as `track report` does. */
+/** The configured ledgers that exist; none when the setting names nothing there yet. */
+function resolveConfigured(spec: string, root: string): string[] {
+  try {
+    return resolveLedgers(spec, root, 'csv_file_path').filter((path) => existsSync(path));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The valid rows of every ledger, each file's rotated parts then its live
+ * file; a row whose transaction id an earlier ledger holds is counted in
+ * `counts.duplicates` and left out, as `track report` does.
+ */
+async function* readLedgers(paths: readonly string[], counts: { invalid: number; duplicates: number }): AsyncGenerator<LedgerRecord> {
+  const earlier = new Set<string>();
+  for (const path of paths) {
+    const here: string[] = [];
+    for await (const row of readAllParts(path)) {
+      if (!row.ok) {
+        counts.invalid += 1;
+        continue;
+      }
+      if (earlier.has(row.record.transaction_id)) {
+        counts.duplicates += 1;
+        continue;
+      }
+      if (paths.length > 1) here.push(row.record.transaction_id);
+      yield row.record;
+    }
+    for (const id of here) earlier.add(id);
+  }
+}
+
+/** Streams the ledgers once; invalid rows are counted and left out, as `track report` does. */
 export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
   const aggregator = new UsageAggregator({ groupBy: PAGE_GROUP_KEYS });
   const recent = new NewestFirst<RecentError>(RECENT_ERROR_LIMIT);
   const buckets = new BucketBuilder();
   const measure = measurer(pricingFor(choice.loaded));
-  let invalidRows = 0;
-  for await (const row of readAllParts(choice.path)) {
-    if (!row.ok) {
-      invalidRows += 1;
-      continue;
-    }
-    const { record } = row;
+  const counts = { invalid: 0, duplicates: 0 };
+  for await (const record of readLedgers(choice.paths, counts)) {
     aggregator.add(record);
     buckets.add(record.timestamp.slice(0, 10), DIMENSION_EXTRACTORS.map((valueOf) => valueOf(record)), measure(record));
     if (record.error_occurred) recent.add(recentError(record));
@@ -113,13 +149,14 @@ export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
   const { totals, groups } = aggregator.report();
   const group = (key: PageGroupKey) => groups[key] ?? [];
   const topSessions = await readSessions(
-    choice.path,
+    choice.paths,
     [...group('session')].sort((a, b) => b.cost_usd - a.cost_usd || b.tokens_used - a.tokens_used).slice(0, choice.loaded.config.site.top_sessions),
   );
   return {
-    ledgerName: basename(choice.path),
+    ledgerNames: ledgerNames(choice.paths),
     ledgerSource: choice.source,
-    invalidRows,
+    invalidRows: counts.invalid,
+    duplicateRows: counts.duplicates,
     totals,
     groups: {
       day: group('day'),
@@ -136,7 +173,7 @@ export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
   };
 }
 
-/** How each dimension of the buckets reads a record. `user` is read when the ledger has that column, else ''. */
+/** How each dimension of the buckets reads a record. */
 const DIMENSION_VALUE: Record<DimensionKey, (record: LedgerRecord) => string> = {
   model: (record) => groupKeyOf(record, 'model'),
   workspace: (record) => groupKeyOf(record, 'workspace'),
@@ -183,14 +220,14 @@ function sessionRow(record: LedgerRecord): SessionRow {
 }
 
 /** The second read: rows and models of the chosen sessions only, in bounded memory. */
-async function readSessions(path: string, chosen: readonly UsageGroup[]): Promise<SessionDetail[]> {
+async function readSessions(paths: readonly string[], chosen: readonly UsageGroup[]): Promise<SessionDetail[]> {
   if (chosen.length === 0) return [];
   const sessions = new Map(chosen.map((totals) => [totals.key, { totals, models: new UsageAggregator({ groupBy: ['model'] }), rows: new NewestFirst<SessionRow>(SESSION_ROW_LIMIT) }]));
-  for await (const row of readAllParts(path)) {
-    const session = row.ok ? sessions.get(row.record.session_id) : undefined;
-    if (!session || !row.ok) continue;
-    session.models.add(row.record);
-    session.rows.add(sessionRow(row.record));
+  for await (const record of readLedgers(paths, { invalid: 0, duplicates: 0 })) {
+    const session = sessions.get(record.session_id);
+    if (!session) continue;
+    session.models.add(record);
+    session.rows.add(sessionRow(record));
   }
   return [...sessions.values()].map((session) => ({ totals: session.totals, byModel: session.models.report().groups.model ?? [], rows: session.rows.newestFirst() }));
 }

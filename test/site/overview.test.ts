@@ -8,7 +8,7 @@ import { monthSpend, usageView } from '../../src/site/usage-buckets.ts';
 import { readUsage } from '../../src/site/usage-data.ts';
 import { SAMPLE_LEDGER } from './site-build.ts';
 
-const usage = await readUsage({ path: SAMPLE_LEDGER, source: 'sample', loaded: loadConfig({ env: {} }) });
+const usage = await readUsage({ paths: [SAMPLE_LEDGER], source: 'sample', loaded: loadConfig({ env: {} }) });
 
 describe('usage overview parts', () => {
   it('draws a flat budget line and names the projection’s share of it only when a budget is set', () => {

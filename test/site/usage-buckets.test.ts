@@ -16,7 +16,7 @@ async function sampleRecords(): Promise<LedgerRecord[]> {
   return records;
 }
 
-const usage = await readUsage({ path: SAMPLE_LEDGER, source: 'sample', loaded: loadConfig({ env: {} }) });
+const usage = await readUsage({ paths: [SAMPLE_LEDGER], source: 'sample', loaded: loadConfig({ env: {} }) });
 const records = await sampleRecords();
 const TODAY = '2026-11-20';
 const SUMMED = ['transactions', 'tokens_used', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'cost_usd', 'unpriced_transactions', 'errors', 'error_rate'] as const;

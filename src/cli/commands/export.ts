@@ -9,7 +9,8 @@ import {
   type ExportCounts,
   type ExportFormat,
 } from '../../lib/tracker/index.ts';
-import { csvArg, EXIT, ledgerTarget, numberFlag, printJson, UsageError } from '../_shared.ts';
+import { ledgerSources } from '../_ledgers.ts';
+import { csvListArg, EXIT, ledgerTarget, numberFlag, printJson, UsageError } from '../_shared.ts';
 
 const FORMATS = [...EXPORT_FORMATS, 'otlp'] as const;
 type Format = (typeof FORMATS)[number];
@@ -57,13 +58,14 @@ export default defineCommand({
     header: { type: 'string', description: 'otlp: an HTTP header for every request, like "Authorization=Bearer TOKEN"; repeatable', valueHint: 'NAME=VALUE' },
     cursor: { type: 'string', description: 'otlp: the file recording what was sent (default: <ledger>.otlp-cursor.json); one per collector', valueHint: 'PATH' },
     timeout: { type: 'string', description: `otlp: seconds to wait for each request, retries included (default ${DEFAULT_OTLP_TIMEOUT_MS / 1000})`, valueHint: 'SECONDS' },
-    ...csvArg,
+    ...csvListArg,
   },
   async run({ args, rawArgs }) {
     const format = (args.format === 'otlp' ? 'otlp' : args.json ? 'json' : (args.format ?? 'csv')) as Format;
     if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got ${JSON.stringify(args.format)})`);
-    const { path } = ledgerTarget(args.csv);
     if (format === 'otlp') {
+      // One ledger per cursor: OTLP export takes exactly one.
+      const { path } = ledgerTarget(args.csv);
       if (!args.endpoint) throw new UsageError('--format otlp needs --endpoint URL, the collector\'s OTLP/HTTP base URL, like http://localhost:4318');
       const result = await exportOtlp(path, {
         endpoint: args.endpoint,
@@ -87,9 +89,13 @@ export default defineCommand({
       if (error.code === 'EPIPE') process.exit(EXIT.ok);
       throw error;
     });
-    const counts: ExportCounts = { exported: 0, skipped: 0 };
-    for await (const chunk of exportLedger(path, format as ExportFormat, { raw: Boolean(args.raw), counts })) await writeOut(chunk);
+    const { paths } = ledgerSources(args.csv);
+    const counts: ExportCounts = { exported: 0, skipped: 0, duplicates: 0 };
+    for await (const chunk of exportLedger(paths, format as ExportFormat, { raw: Boolean(args.raw), counts })) await writeOut(chunk);
     if (counts.skipped > 0) process.stderr.write(`token-ledger: left out ${counts.skipped} invalid row(s); \`token-ledger validate\` lists them\n`);
+    if (counts.duplicates > 0) {
+      process.stderr.write(`token-ledger: left out ${counts.duplicates} row(s) whose transaction ids an earlier ledger has (each transaction once)\n`);
+    }
     return EXIT.ok;
   },
 });

@@ -1,7 +1,8 @@
 import { defineCommand } from 'citty';
 import { availableParallelism } from 'node:os';
 import { GROUP_KEYS, aggregateLedger, costCoverage, parseDateBound, pricingFor, unpricedModels, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
-import { csvArg, EXIT, formatTable, jsonArg, ledgerTarget, printJson, UsageError } from '../_shared.ts';
+import { ledgerSources } from '../_ledgers.ts';
+import { csvListArg, EXIT, formatTable, jsonArg, printJson, UsageError } from '../_shared.ts';
 
 const integer = new Intl.NumberFormat('en-US');
 
@@ -32,7 +33,7 @@ export default defineCommand({
     by: { type: 'string', description: `Group by ${GROUP_KEYS.join('|')}`, valueHint: 'KEY' },
     since: { type: 'string', description: 'Only rows at or after this day (YYYY-MM-DD, UTC) or timestamp', valueHint: 'DATE' },
     until: { type: 'string', description: 'Only rows up to the end of this day or before this timestamp', valueHint: 'DATE' },
-    ...csvArg,
+    ...csvListArg,
     ...jsonArg,
   },
   async run({ args }) {
@@ -41,8 +42,8 @@ export default defineCommand({
       throw new UsageError(`--by must be one of ${GROUP_KEYS.join(', ')} (got ${JSON.stringify(by)})`);
     }
     const groupKey = by as GroupKey | undefined;
-    const { loaded, path } = ledgerTarget(args.csv);
-    const { report, invalidRows } = await aggregateLedger(path, {
+    const { loaded, paths } = ledgerSources(args.csv);
+    const { report, invalidRows, files, duplicateRows } = await aggregateLedger(paths, {
       aggregate: {
         groupBy: groupKey ? [groupKey] : [],
         since: args.since ? parseDateBound(args.since, 'since') : undefined,
@@ -50,18 +51,24 @@ export default defineCommand({
       },
       threads: availableParallelism(),
     });
+    const named = paths.join(', ');
+    // Text output says on stderr what it read, so stdout stays the table; --json lists the files in `files`.
+    if (!args.json) process.stderr.write(`token-ledger: read ${files.join(', ')}\n`);
     if (invalidRows > 0) {
-      process.stderr.write(`token-ledger: skipped ${invalidRows} invalid rows of ${path}; run \`token-ledger validate\` to list them\n`);
+      process.stderr.write(`token-ledger: skipped ${invalidRows} invalid rows of ${named}; run \`token-ledger validate\` to list them\n`);
+    }
+    if (duplicateRows > 0) {
+      process.stderr.write(`token-ledger: left out ${duplicateRows} rows whose transaction ids an earlier ledger has (each transaction counts once)\n`);
     }
     const groups = groupKey ? (report.groups[groupKey] ?? []) : [];
     // By model, the groups say which models have unpriced rows; the price table says which of them it lacks.
     const unpriced = groupKey === 'model' ? unpricedModels(groups, pricingFor(loaded)) : undefined;
     if (args.json) {
-      printJson({ totals: report.totals, groups, ...(groupKey ? { by: groupKey } : {}), ...(unpriced ? { unpriced_models: unpriced } : {}), invalid_rows: invalidRows });
+      printJson({ totals: report.totals, groups, ...(groupKey ? { by: groupKey } : {}), ...(unpriced ? { unpriced_models: unpriced } : {}), invalid_rows: invalidRows, duplicate_rows: duplicateRows, files });
       return EXIT.ok;
     }
     if (report.totals.transactions === 0) {
-      process.stdout.write(`No usage recorded in ${path}${args.since || args.until ? ' for that period' : ''}.\n`);
+      process.stdout.write(`No usage recorded in ${named}${args.since || args.until ? ' for that period' : ''}.\n`);
       return EXIT.ok;
     }
     const rows = groups.map((group) => formatStats(group.key, group));

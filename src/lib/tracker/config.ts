@@ -187,6 +187,34 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   return { config, root, ledgerPath: resolve(root, config.csv_file_path), sources };
 }
 
+/**
+ * The entries of a ledger list (`--csv`, TOKEN_LEDGER_CSV, csv_file_path):
+ * comma-separated, commas inside a glob's braces ({a,b}) not separating.
+ */
+export function splitLedgerList(spec: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const char of spec) {
+    if (char === '{') depth += 1;
+    else if (char === '}') depth = Math.max(0, depth - 1);
+    if (char === ',' && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += char;
+  }
+  parts.push(current);
+  return parts.map((part) => part.trim()).filter((part) => part !== '');
+}
+
+/**
+ * Whether a ledger setting names several ledgers or a glob, which only
+ * readers accept. A plain test, not tinyglobby: every hook call runs it.
+ */
+export function namesSeveralLedgers(spec: string): boolean {
+  return splitLedgerList(spec).length > 1 || /[*?[\]{}]/.test(spec);
+}
+
 /** Tracking is on unless either the new or the original switch turns it off. */
 export function isTrackingEnabled(config: TrackerConfig): boolean {
   return config.enabled && config.track_tokens;

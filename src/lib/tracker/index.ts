@@ -31,6 +31,8 @@ export {
   findWorkspaceRoot,
   isTrackingEnabled,
   loadConfig,
+  namesSeveralLedgers,
+  splitLedgerList,
   trackerConfigSchema,
   type LoadedConfig,
   type TrackerConfig,
@@ -62,6 +64,7 @@ export {
   type AggregateOptions,
   type AggregatorState,
   type GroupKey,
+  type RecentError,
   type UsageGroup,
   type UsageReport,
   type UsageStats,
@@ -69,11 +72,13 @@ export {
 export { aggregateLedger, type LedgerScan, type LedgerScanOptions } from './report/ledger-scan.ts';
 export { ledgerUnpricedModels, unpricedModels } from './report/unpriced.ts';
 export { USER_HASH_LENGTH, gitUserEmail, resolveUser, userForLedger } from './record/user.ts';
+export { SCAN_CACHE_DIR, SCAN_CACHE_FORMAT } from './report/scan-cache.ts';
 export { DEFAULT_HOOK_NAME, completeRecord, recordTransaction, recordTransactions, type RecordInput, type RecordOptions, type RecordResult } from './record/record.ts';
 // Reliability and maintenance: spool and replay, backups, rotation, rewrites, redaction.
 export { lockState, type LockState } from './ledger/lock.ts';
 export { redactSecrets, compileExtraPatterns, type RedactionSettings } from './record/redact.ts';
-export { ledgerFiles, ledgerParts, needsRotation, readAllParts, type LedgerFileRow } from './ledger/parts.ts';
+export { ledgerFiles, ledgerOfPart, ledgerParts, needsRotation, readAllParts, type LedgerFileRow } from './ledger/parts.ts';
+export { ledgerNames, resolveLedgers } from './ledger/sources.ts';
 export { listSpool, replaySpool, spoolRecord, type ReplayResult, type SpoolEntry } from './ledger/spool.ts';
 export { besideSpoolDir, cacheSpoolDir, spoolDirs } from './ledger/spool-dirs.ts';
 export { HOOK_BUDGET_MS, deliverRecord, type Delivery } from './record/deliver.ts';

@@ -31,15 +31,17 @@ type Stage = NodeJS.ReadWriteStream;
 
 /**
  * Streams `chunks` (through `stages`, e.g. gzip) into a temp file and moves it
- * over `target` durably. When `shouldCommit` says no once writing is done (the
+ * over `target`, durably unless `durable` is false. When `shouldCommit` says no once writing is done (the
  * content did not change), the temp file is dropped and the target kept.
  * The temp file is removed if anything fails. Returns whether it replaced.
  */
 export async function replaceFileAtomically(
   target: string,
   chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>,
-  options: { stages?: Stage[]; shouldCommit?: () => boolean } = {},
+  options: { stages?: Stage[]; shouldCommit?: () => boolean; durable?: boolean } = {},
 ): Promise<boolean> {
+  // durable: false skips the fsyncs, for a file whose loss or tearing in a power cut is detected and harmless (a cache).
+  const durable = options.durable ?? true;
   const temp = tempPathFor(target);
   try {
     const streams: (NodeJS.ReadableStream | Stage | NodeJS.WritableStream)[] = [
@@ -52,13 +54,13 @@ export async function replaceFileAtomically(
       rmSync(temp, { force: true });
       return false;
     }
-    fsyncPath(temp);
+    if (durable) fsyncPath(temp);
     renameSync(temp, target);
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
   }
-  fsyncPath(dirname(target));
+  if (durable) fsyncPath(dirname(target));
   return true;
 }
 

@@ -269,12 +269,15 @@ async function openLedgerStream(path: string, range?: LedgerRange): Promise<Node
     // 64 KiB reads: larger ones only make csv-parse's Buffer.concat hold more memory. createReadStream's end is inclusive.
     return createReadStream(path, { fd, highWaterMark: 1 << 16, ...(range ? { start: range.start, end: range.end - 1 } : {}) });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new TrackerError('INVALID_LEDGER', `No ledger at ${path}`, {
-        hint: 'Record something first (`token-ledger record --help`), or point --csv / TOKEN_LEDGER_CSV at an existing ledger.',
-        cause: error,
-      });
-    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missingLedger(path, error);
     throw ledgerIoError(path, 'read', error);
   }
+}
+
+/** The error of a reader given a ledger that has no file at all. */
+export function missingLedger(path: string, cause?: unknown): TrackerError {
+  return new TrackerError('INVALID_LEDGER', `No ledger at ${path}`, {
+    hint: 'Record something first (`token-ledger record --help`), or point --csv / TOKEN_LEDGER_CSV at an existing ledger.',
+    cause,
+  });
 }

@@ -50,6 +50,12 @@ export function partStampOf(ledgerPath: string, file: string): string | undefine
   return PART_STAMP.test(stamp) ? stamp : undefined;
 }
 
+/** The ledger a rotated part belongs to (`x.part-STAMP.csv` -> `x.csv`), or undefined for a file that is no part. */
+export function ledgerOfPart(file: string): string | undefined {
+  const match = /^(.+)\.part-(\d{8}T\d{9}Z)(\.[^.]*)?$/.exec(basename(file));
+  return match ? join(dirname(file), `${match[1]}${match[3] ?? ''}`) : undefined;
+}
+
 /** Every file of the ledger that exists: closed parts oldest first, then the live file. */
 export function ledgerFiles(ledgerPath: string): string[] {
   const files = ledgerParts(ledgerPath);

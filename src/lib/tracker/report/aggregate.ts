@@ -40,6 +40,8 @@ export interface UsageGroup extends UsageStats {
 export interface UsageReport {
   totals: UsageStats;
   groups: Partial<Record<GroupKey, UsageGroup[]>>;
+  /** The newest failed transactions, newest first: as many as AggregateOptions.recentErrors asks for. */
+  recentErrors: RecentError[];
 }
 
 const TIME_KEYS: ReadonlySet<GroupKey> = new Set(['day', 'week', 'month']);
@@ -111,12 +113,19 @@ export interface StatsState {
   costUnits: number;
   unpriced: number;
   errors: number;
-  elapsed: number[];
+  /**
+   * Every elapsed time (seconds), ascending: the percentiles need the whole
+   * distribution. Sorted, so merging states is a linear merge and a cached
+   * state is not sorted again; a typed array, so a cache file stores it as bytes.
+   */
+  elapsed: Float64Array;
   first: string | null;
   last: string | null;
 }
 
-function emptyState(): StatsState {
+type Sums = Omit<StatsState, 'elapsed'>;
+
+function emptySums(): Sums {
   return {
     transactions: 0,
     tokens: 0,
@@ -129,17 +138,31 @@ function emptyState(): StatsState {
     costUnits: 0,
     unpriced: 0,
     errors: 0,
-    elapsed: [],
     first: null,
     last: null,
   };
 }
 
+/** Two ascending arrays as one. */
+function mergeSorted(left: Float64Array, right: Float64Array): Float64Array {
+  const merged = new Float64Array(left.length + right.length);
+  let from = 0;
+  let to = 0;
+  let at = 0;
+  while (from < left.length && to < right.length) merged[at++] = left[from]! <= right[to]! ? left[from++]! : right[to++]!;
+  merged.set(left.subarray(from), at);
+  merged.set(right.subarray(to), at + left.length - from);
+  return merged;
+}
+
 class StatsAccumulator {
-  readonly state = emptyState();
+  private readonly sums = emptySums();
+  // Sorted runs: merged states' elapsed times as they came (merging copies nothing), and added rows' in a plain array.
+  private elapsedRuns: Float64Array[] = [];
+  private elapsedAdded: number[] = [];
 
   add(record: LedgerRecord): void {
-    const state = this.state;
+    const state = this.sums;
     state.transactions += 1;
     state.tokens += record.tokens_used;
     state.input += record.input_tokens ?? 0;
@@ -153,13 +176,13 @@ class StatsAccumulator {
     if (record.cost_usd === null) state.unpriced += 1;
     else state.costUnits += costUnitsOf(record.cost_usd);
     if (record.error_occurred) state.errors += 1;
-    state.elapsed.push(record.elapsed_time);
+    this.elapsedAdded.push(record.elapsed_time);
     if (state.first === null || record.timestamp < state.first) state.first = record.timestamp;
     if (state.last === null || record.timestamp > state.last) state.last = record.timestamp;
   }
 
   merge(other: StatsState): void {
-    const state = this.state;
+    const state = this.sums;
     state.transactions += other.transactions;
     state.tokens += other.tokens;
     state.input += other.input;
@@ -171,14 +194,36 @@ class StatsAccumulator {
     state.costUnits += other.costUnits;
     state.unpriced += other.unpriced;
     state.errors += other.errors;
-    for (const value of other.elapsed) state.elapsed.push(value);
+    if (other.elapsed.length > 0) this.elapsedRuns.push(other.elapsed);
     if (other.first !== null && (state.first === null || other.first < state.first)) state.first = other.first;
     if (other.last !== null && (state.last === null || other.last > state.last)) state.last = other.last;
   }
 
+  /** Every elapsed time gathered, ascending; kept as the one run, so asking again costs nothing. Callers must not change it. */
+  private sortedElapsed(): Float64Array {
+    if (this.elapsedAdded.length > 0) {
+      this.elapsedRuns.push(Float64Array.from(this.elapsedAdded).sort());
+      this.elapsedAdded = [];
+    }
+    // Merge neighbours pairwise until one run is left: log2(runs) linear passes.
+    while (this.elapsedRuns.length > 1) {
+      const merged: Float64Array[] = [];
+      for (let index = 0; index < this.elapsedRuns.length; index += 2) {
+        const next = this.elapsedRuns[index + 1];
+        merged.push(next ? mergeSorted(this.elapsedRuns[index]!, next) : this.elapsedRuns[index]!);
+      }
+      this.elapsedRuns = merged;
+    }
+    return this.elapsedRuns[0] ?? new Float64Array(0);
+  }
+
+  state(): StatsState {
+    return { ...this.sums, elapsed: this.sortedElapsed() };
+  }
+
   stats(): UsageStats {
-    const state = this.state;
-    const elapsed = Float64Array.from(state.elapsed).sort();
+    const state = this.sums;
+    const elapsed = this.sortedElapsed();
     return {
       transactions: state.transactions,
       tokens_used: state.tokens,
@@ -201,6 +246,8 @@ class StatsAccumulator {
 
 export interface AggregateOptions {
   groupBy?: readonly GroupKey[];
+  /** Keep the newest this many failed transactions (the site's errors page); none when left out. */
+  recentErrors?: number;
   /** Inclusive lower bound, an ISO timestamp. */
   since?: string;
   /** Exclusive upper bound, an ISO timestamp. */
@@ -210,6 +257,48 @@ export interface AggregateOptions {
 export interface AggregatorState {
   totals: StatsState;
   groups: { by: GroupKey; entries: (readonly [string, StatsState])[] }[];
+  recentErrors: RecentError[];
+}
+
+/** What the errors page shows of a failed transaction. */
+export type RecentError = Pick<
+  LedgerRecord,
+  'timestamp' | 'session_id' | 'workspace_folder' | 'hook_name' | 'model' | 'error_message' | 'prompt_text' | 'transaction_id'
+>;
+
+/**
+ * The newest `limit` errors of a stream, in bounded memory. Ties in time keep
+ * the earlier row, so a list merged from pieces read in order (or from a
+ * cached list and the rows appended since) is the list of one read.
+ */
+class RecentErrors {
+  private entries: RecentError[] = [];
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  add(record: LedgerRecord): void {
+    const { timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id } = record;
+    this.push({ timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id });
+  }
+
+  merge(entries: readonly RecentError[]): void {
+    for (const entry of entries) this.push(entry);
+  }
+
+  private push(entry: RecentError): void {
+    if (this.limit === 0) return;
+    this.entries.push(entry);
+    // Trim in batches so a long run of errors costs one sort per `limit` rows.
+    if (this.entries.length >= this.limit * 2) this.entries = this.newestFirst();
+  }
+
+  /** Newest first; a stable sort, so equal times stay in stream order. */
+  newestFirst(): RecentError[] {
+    return this.entries.sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0)).slice(0, this.limit);
+  }
 }
 
 export class UsageAggregator {
@@ -217,10 +306,12 @@ export class UsageAggregator {
   // An array, not a Map: add() walks it for every row, and a Map iterator allocates each time.
   private readonly groups: { by: GroupKey; accumulators: Map<string, StatsAccumulator> }[];
   private readonly options: AggregateOptions;
+  private readonly recentErrors: RecentErrors;
 
   constructor(options: AggregateOptions = {}) {
     this.options = options;
     this.groups = (options.groupBy ?? []).map((by) => ({ by, accumulators: new Map() }));
+    this.recentErrors = new RecentErrors(options.recentErrors ?? 0);
   }
 
   /** Adds a record; returns false when the date range leaves it out. */
@@ -237,14 +328,16 @@ export class UsageAggregator {
       }
       accumulator.add(record);
     }
+    if (record.error_occurred) this.recentErrors.add(record);
     return true;
   }
 
   /** What this aggregator gathered, for another aggregator with the same options to merge. */
   state(): AggregatorState {
     return {
-      totals: this.totals.state,
-      groups: this.groups.map(({ by, accumulators }) => ({ by, entries: [...accumulators].map(([key, accumulator]) => [key, accumulator.state] as const) })),
+      totals: this.totals.state(),
+      groups: this.groups.map(({ by, accumulators }) => ({ by, entries: [...accumulators].map(([key, accumulator]) => [key, accumulator.state()] as const) })),
+      recentErrors: this.recentErrors.newestFirst(),
     };
   }
 
@@ -264,6 +357,7 @@ export class UsageAggregator {
         accumulator.merge(state);
       }
     }
+    this.recentErrors.merge(other.recentErrors);
   }
 
   report(): UsageReport {
@@ -273,7 +367,7 @@ export class UsageAggregator {
       list.sort(TIME_KEYS.has(by) ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.tokens_used - a.tokens_used || a.key.localeCompare(b.key));
       groups[by] = list;
     }
-    return { totals: this.totals.stats(), groups };
+    return { totals: this.totals.stats(), groups, recentErrors: this.recentErrors.newestFirst() };
   }
 }
 
