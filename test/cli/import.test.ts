@@ -130,8 +130,13 @@ describe('token-ledger import codex', () => {
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ files: expected.files, lines: expected.lines, bad_lines: expected.bad_lines, added: expected.responses });
     expectTotals(await reportTotals(csv, root), expected);
+    // The second run reads only what was appended since: nothing.
     const second = await runCli(['import', 'codex', '--dir', home, '--json', '--csv', csv], { cwd: root });
-    expect(JSON.parse(second.stdout)).toMatchObject({ added: 0, duplicates: expected.responses });
+    expect(JSON.parse(second.stdout)).toMatchObject({ added: 0, lines: 0, duplicates: 0 });
+    // Without the import state every rollout is read again, and the id index keeps every turn out.
+    rmSync(`${csv}.imports`, { recursive: true });
+    const reread = await runCli(['import', 'codex', '--dir', home, '--json', '--csv', csv], { cwd: root });
+    expect(JSON.parse(reread.stdout)).toMatchObject({ added: 0, duplicates: expected.responses });
     expectTotals(await reportTotals(csv, root), expected);
   });
 });

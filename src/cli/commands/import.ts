@@ -3,7 +3,7 @@ import { defineCommand } from 'citty';
 import { TrackerError, isTrackingEnabled } from '../../lib/tracker/index.ts';
 import { claudeRecords, type ClaudeCarry } from '../../lib/tracker/importers/claude/parser.ts';
 import { claudeConfigDirs, claudeTranscripts } from '../../lib/tracker/importers/claude/paths.ts';
-import { codexRecords } from '../../lib/tracker/importers/codex/parser.ts';
+import { codexRecords, type CodexCarry } from '../../lib/tracker/importers/codex/parser.ts';
 import { codexHome, codexRollouts } from '../../lib/tracker/importers/codex/paths.ts';
 import { geminiRecords } from '../../lib/tracker/importers/gemini/parser.ts';
 import { geminiDir, geminiSessionFiles } from '../../lib/tracker/importers/gemini/paths.ts';
@@ -42,7 +42,10 @@ const SOURCES: Record<string, LogSource> = {
     defaultDirs: () => [codexHome()],
     dirHint: 'the folder that holds sessions/ (Codex: ~/.codex or CODEX_HOME)',
     files: codexRollouts,
-    read: (files, stats) => ({ records: codexRecords(files, stats) }),
+    read: (files, stats, ledgerPath) => {
+      const cursors = new CursorBook<CodexCarry>(ledgerPath, 'codex');
+      return { records: codexRecords(files, stats, { cursors }), afterWrite: () => cursors.save() };
+    },
   },
   gemini: {
     label: 'Gemini CLI',

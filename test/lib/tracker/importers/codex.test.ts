@@ -35,7 +35,7 @@ describe('Codex rollout parsing', () => {
       '{"timestamp":"2026-05-01T10:02:00.000Z","type":"event_msg","payl',
     ];
     const path = join(folder, `rollout-2026-05-01T10-00-00-${SESSION}.jsonl`);
-    writeFileSync(path, lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n'));
+    writeFileSync(path, `${lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n')}\n`);
 
     const stats = emptyReadStats();
     const records: RecordInput[] = [];

@@ -8,20 +8,49 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateClaudeLogs } from '../../../../scripts/generate-agent-logs.ts';
+import { generateClaudeLogs, generateCodexLogs } from '../../../../scripts/generate-agent-logs.ts';
 import { claudeRecords, type ClaudeCarry } from '../../../../src/lib/tracker/importers/claude/parser.ts';
 import { claudeTranscripts } from '../../../../src/lib/tracker/importers/claude/paths.ts';
+import { codexRecords, type CodexCarry } from '../../../../src/lib/tracker/importers/codex/parser.ts';
+import { codexRollouts } from '../../../../src/lib/tracker/importers/codex/paths.ts';
 import { CursorBook } from '../../../../src/lib/tracker/importers/log-cursor.ts';
+import type { ReadStats } from '../../../../src/lib/tracker/importers/jsonl.ts';
+import type { RecordInput } from '../../../../src/lib/tracker/record/record.ts';
 import { newImportSummary, writeImported, type ImportTarget } from '../../../../src/lib/tracker/importers/writer.ts';
 import { importWorkspace, ledgerRecords } from './helpers.ts';
 
-async function importWithCursors(files: readonly string[], target: ImportTarget): Promise<void> {
-  const cursors = new CursorBook<ClaudeCarry>(target.ledgerPath, 'claude');
-  await writeImported(claudeRecords(files, newImportSummary('claude', target.ledgerPath), { cursors }), { ...target, afterWrite: () => cursors.save() }, newImportSummary('claude', target.ledgerPath));
+interface Source {
+  name: 'claude' | 'codex';
+  generate: (dir: string) => unknown;
+  files: (dir: string) => Promise<string[]>;
+  /** Reads with cursors when given a book; whole when not. */
+  read: (files: readonly string[], stats: ReadStats, cursors?: CursorBook<never>) => AsyncIterable<RecordInput>;
 }
 
-async function importWhole(files: readonly string[], target: ImportTarget): Promise<void> {
-  await writeImported(claudeRecords(files, newImportSummary('claude', target.ledgerPath)), target, newImportSummary('claude', target.ledgerPath));
+const SOURCES: Source[] = [
+  {
+    name: 'claude',
+    generate: (dir) => generateClaudeLogs(dir, { responses: 60, seed: 11 }),
+    files: claudeTranscripts,
+    read: (files, stats, cursors) => claudeRecords(files, stats, { cursors: cursors as CursorBook<ClaudeCarry> | undefined }),
+  },
+  {
+    name: 'codex',
+    generate: (dir) => generateCodexLogs(dir, { responses: 60, seed: 12 }),
+    files: codexRollouts,
+    read: (files, stats, cursors) => codexRecords(files, stats, { cursors: cursors as CursorBook<CodexCarry> | undefined }),
+  },
+];
+
+async function importWithCursors(source: Source, files: readonly string[], target: ImportTarget): Promise<void> {
+  const cursors = new CursorBook<never>(target.ledgerPath, source.name);
+  const summary = newImportSummary(source.name, target.ledgerPath);
+  await writeImported(source.read(files, summary, cursors), { ...target, afterWrite: () => cursors.save() }, summary);
+}
+
+async function importWhole(source: Source, files: readonly string[], target: ImportTarget): Promise<void> {
+  const summary = newImportSummary(source.name, target.ledgerPath);
+  await writeImported(source.read(files, summary), target, summary);
 }
 
 /** What a row says, without the fields that come from the clock of the import. */
@@ -32,41 +61,42 @@ async function figures(ledgerPath: string): Promise<string[]> {
 }
 
 describe('incremental import', () => {
-  it('any sequence of appends, imported after each, equals one import at the end', async () => {
-    const source = mkdtempSync(join(tmpdir(), 'tl-incr-src-'));
-    generateClaudeLogs(source, { responses: 60, seed: 11 });
-    const sourceFiles = await claudeTranscripts(source);
-    const contents = sourceFiles.map((file) => ({ path: relative(source, file), bytes: readFileSync(file) }));
-    const total = contents.reduce((sum, file) => sum + file.bytes.length, 0);
+  for (const source of SOURCES) {
+    it(`${source.name}: any sequence of appends, imported after each, equals one import at the end`, async () => {
+      const origin = mkdtempSync(join(tmpdir(), `tl-incr-${source.name}-`));
+      source.generate(origin);
+      const contents = (await source.files(origin)).map((file) => ({ path: relative(origin, file), bytes: readFileSync(file) }));
+      const total = contents.reduce((sum, file) => sum + file.bytes.length, 0);
 
-    await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: total - 1 }), { minLength: 1, maxLength: 6 }), async (cuts) => {
-        const { root, target: stepwise } = importWorkspace();
-        const logs = join(root, 'claude');
-        // The logs' bytes, all files one after another, revealed up to each cut in turn.
-        const steps = [...cuts.sort((a, b) => a - b), total];
-        let shown = 0;
-        for (const step of steps) {
-          let offset = 0;
-          for (const file of contents) {
-            const from = Math.max(shown, offset) - offset;
-            const to = Math.min(step, offset + file.bytes.length) - offset;
-            if (to > from) {
-              const path = join(logs, file.path);
-              mkdirSync(dirname(path), { recursive: true });
-              if (from === 0) writeFileSync(path, file.bytes.subarray(from, to));
-              else appendFileSync(path, file.bytes.subarray(from, to));
+      await fc.assert(
+        fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: total - 1 }), { minLength: 1, maxLength: 6 }), async (cuts) => {
+          const { root, target: stepwise } = importWorkspace();
+          const logs = join(root, 'logs');
+          // The logs' bytes, all files one after another, revealed up to each cut in turn.
+          const steps = [...cuts.sort((a, b) => a - b), total];
+          let shown = 0;
+          for (const step of steps) {
+            let offset = 0;
+            for (const file of contents) {
+              const from = Math.max(shown, offset) - offset;
+              const to = Math.min(step, offset + file.bytes.length) - offset;
+              if (to > from) {
+                const path = join(logs, file.path);
+                mkdirSync(dirname(path), { recursive: true });
+                if (from === 0) writeFileSync(path, file.bytes.subarray(from, to));
+                else appendFileSync(path, file.bytes.subarray(from, to));
+              }
+              offset += file.bytes.length;
             }
-            offset += file.bytes.length;
+            shown = step;
+            await importWithCursors(source, await source.files(logs), stepwise);
           }
-          shown = step;
-          await importWithCursors(await claudeTranscripts(logs), stepwise);
-        }
-        const { target: once } = importWorkspace();
-        await importWhole(await claudeTranscripts(logs), once);
-        expect(await figures(stepwise.ledgerPath)).toEqual(await figures(once.ledgerPath));
-      }),
-      { numRuns: 12 },
-    );
-  });
+          const { target: once } = importWorkspace();
+          await importWhole(source, await source.files(logs), once);
+          expect(await figures(stepwise.ledgerPath)).toEqual(await figures(once.ledgerPath));
+        }),
+        { numRuns: 12 },
+      );
+    });
+  }
 });

@@ -10,22 +10,45 @@
  * of its fork chain) and the running total it reached. A copied turn has
  * the key of the original and is added once, whichever file is read first.
  */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
+import * as z from 'zod/mini';
 import type { RecordInput } from '../../record/record.ts';
 import { LIMITS } from '../../schema.ts';
 import { ledgerSessionId, stableTransactionId, workspaceFolderOf } from '../ids.ts';
-import { countSkipped, elapsedSeconds, firstJsonLine, ledgerTimestamp, readJsonLines, type ReadStats } from '../jsonl.ts';
+import { countSkipped, elapsedSeconds, firstJsonLine, ledgerTimestamp, type ReadStats } from '../jsonl.ts';
+import { readLinesFrom, type CursorBook, type LogCursor } from '../log-cursor.ts';
 import {
   codexLineSchema,
   codexSessionMetaSchema,
   codexSubagentSourceSchema,
   codexTokenCountSchema,
+  codexTokenUsageSchema,
   codexTurnContextSchema,
   type CodexSessionMeta,
   type CodexTokenUsage,
 } from './schema.ts';
 
 export const CODEX_HOOK_NAME = 'codex-cli';
+/** A rollout untouched this long is finished: a last line without its newline is then read too. */
+const QUIET_MS = 60_000;
+
+/** What reading a rollout carries from one import to the next, so the next reads only what was appended. */
+const codexCarrySchema = z.object({
+  sessionId: z.optional(z.string()),
+  cwd: z.optional(z.string()),
+  model: z.string(),
+  previousTotal: z.nullable(codexTokenUsageSchema),
+  turnStartedAt: z.optional(z.string()),
+  turn: z.number(),
+});
+export type CodexCarry = z.infer<typeof codexCarrySchema>;
+
+const NOTHING_CARRIED: CodexCarry = { model: '', previousTotal: null, turn: 0 };
+
+function isCodexCarry(value: unknown): value is CodexCarry {
+  return codexCarrySchema.safeParse(value).success;
+}
 const UUID_AT_END = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 const USAGE_FIELDS = ['input_tokens', 'cached_input_tokens', 'output_tokens', 'reasoning_output_tokens'] as const;
 const NO_USAGE: CodexTokenUsage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0 };
@@ -99,102 +122,133 @@ interface ImportState {
   parents: ParentLinks;
   /** Transaction ids already produced in this import: a later one is a copy in a fork's file. */
   seen: Set<string>;
+  cursors?: CursorBook<CodexCarry>;
 }
 
-async function* rolloutRecords(path: string, stats: ReadStats, state: ImportState): AsyncGenerator<RecordInput> {
+async function* rolloutRecords(path: string, stats: ReadStats, state: ImportState, cursor: LogCursor<CodexCarry>, finished: boolean): AsyncGenerator<RecordInput> {
   const fileId = basename(path, '.jsonl').match(UUID_AT_END)?.[1] ?? basename(path, '.jsonl');
   // The file's own session is its first session_meta; later ones are copies from the sessions it continues.
-  let sessionId: string | undefined;
-  let cwd: string | undefined;
-  let model = '';
-  let previousTotal: CodexTokenUsage | null = null;
-  let turnStartedAt: string | undefined;
-  let turn = 0;
-  for await (const entry of readJsonLines(path)) {
-    stats.lines += 1;
-    if (!entry.ok) {
-      stats.bad_lines += 1;
-      continue;
-    }
-    const parsed = codexLineSchema.safeParse(entry.value);
-    if (!parsed.success) continue;
-    const { type, payload, timestamp } = parsed.data;
-    if (type === 'session_meta') {
-      const meta = codexSessionMetaSchema.safeParse(payload);
-      if (meta.success) {
-        const parent = parentOf(meta.data);
-        if (parent !== undefined) state.parents.set(meta.data.id, parent);
-        if (sessionId === undefined) {
-          sessionId = meta.data.id;
-          cwd = meta.data.cwd ?? cwd;
+  let { sessionId, cwd, model, previousTotal, turnStartedAt, turn } = cursor.carry;
+  let { offset, lines } = cursor;
+  for await (const batch of readLinesFrom(path, cursor.offset, cursor.lines, finished)) {
+    for (const { text, line: number, end } of batch) {
+      offset = end;
+      lines = number;
+      if (text.trim() === '') continue;
+      stats.lines += 1;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        stats.bad_lines += 1;
+        continue;
+      }
+      const parsed = codexLineSchema.safeParse(value);
+      if (!parsed.success) continue;
+      const { type, payload, timestamp } = parsed.data;
+      if (type === 'session_meta') {
+        const meta = codexSessionMetaSchema.safeParse(payload);
+        if (meta.success) {
+          const parent = parentOf(meta.data);
+          if (parent !== undefined) state.parents.set(meta.data.id, parent);
+          if (sessionId === undefined) {
+            sessionId = meta.data.id;
+            cwd = meta.data.cwd ?? cwd;
+          }
+        }
+      } else if (type === 'turn_context') {
+        const context = codexTurnContextSchema.safeParse(payload);
+        if (context.success) {
+          model = context.data.model ?? model;
+          cwd = context.data.cwd ?? cwd;
         }
       }
-    } else if (type === 'turn_context') {
-      const context = codexTurnContextSchema.safeParse(payload);
-      if (context.success) {
-        model = context.data.model ?? model;
-        cwd = context.data.cwd ?? cwd;
+      const tokenCount = type === 'event_msg' ? codexTokenCountSchema.safeParse(payload) : undefined;
+      if (!tokenCount?.success) {
+        if (type === 'turn_context' || (type === 'response_item' && turnStartedAt === undefined)) turnStartedAt = timestamp;
+        continue;
       }
-    }
-    const tokenCount = type === 'event_msg' ? codexTokenCountSchema.safeParse(payload) : undefined;
-    if (!tokenCount?.success) {
-      if (type === 'turn_context' || (type === 'response_item' && turnStartedAt === undefined)) turnStartedAt = timestamp;
-      continue;
-    }
-    const info = tokenCount.data.info;
-    const total = info?.total_token_usage ?? null;
-    if (total && sameUsage(previousTotal, total)) {
-      countSkipped(stats, 'repeated');
-      continue;
-    }
-    const usage = turnUsage(total, info?.last_token_usage, previousTotal);
-    if (total) previousTotal = total;
-    const time = timestamp === undefined ? undefined : ledgerTimestamp(timestamp);
-    if (!usage || usage.input_tokens + usage.output_tokens === 0 || time === undefined) {
-      countSkipped(stats, 'no_usage');
-      continue;
-    }
-    turn += 1;
-    const ownSession = sessionId ?? fileId;
-    const transactionId = turnTransactionId(rootOf(ownSession, state.parents), total, usage, turn);
-    if (state.seen.has(transactionId)) {
-      countSkipped(stats, 'replayed');
+      const info = tokenCount.data.info;
+      const total = info?.total_token_usage ?? null;
+      if (total && sameUsage(previousTotal, total)) {
+        countSkipped(stats, 'repeated');
+        continue;
+      }
+      const usage = turnUsage(total, info?.last_token_usage, previousTotal);
+      if (total) previousTotal = total;
+      const time = timestamp === undefined ? undefined : ledgerTimestamp(timestamp);
+      if (!usage || usage.input_tokens + usage.output_tokens === 0 || time === undefined) {
+        countSkipped(stats, 'no_usage');
+        continue;
+      }
+      turn += 1;
+      const ownSession = sessionId ?? fileId;
+      const transactionId = turnTransactionId(rootOf(ownSession, state.parents), total, usage, turn);
+      if (state.seen.has(transactionId)) {
+        countSkipped(stats, 'replayed');
+        turnStartedAt = timestamp;
+        continue;
+      }
+      state.seen.add(transactionId);
+      stats.responses += 1;
+      const ledgerSession = ledgerSessionId(ownSession);
+      yield {
+        timestamp: time,
+        prompt_text: '',
+        tokens_used: usage.input_tokens + usage.output_tokens,
+        elapsed_time: elapsedSeconds(turnStartedAt, time, { min: LIMITS.minElapsedSeconds, max: LIMITS.maxElapsedSeconds }),
+        session_id: ledgerSession,
+        workspace_folder: workspaceFolderOf(cwd, 'codex'),
+        hook_trigger_type: 'agentExecutionCompleted',
+        agent_execution_id: ledgerSession,
+        file_patterns: '',
+        hook_name: CODEX_HOOK_NAME,
+        error_occurred: false,
+        error_message: '',
+        transaction_id: transactionId,
+        model,
+        input_tokens: usage.input_tokens,
+        // Codex's input_tokens already includes the cached part, and output_tokens the reasoning part.
+        output_tokens: usage.output_tokens,
+        cache_creation_tokens: 0,
+        cache_read_tokens: Math.min(usage.cached_input_tokens, usage.input_tokens),
+        usage_source: 'transcript',
+      };
       turnStartedAt = timestamp;
-      continue;
     }
-    state.seen.add(transactionId);
-    stats.responses += 1;
-    const ledgerSession = ledgerSessionId(ownSession);
-    yield {
-      timestamp: time,
-      prompt_text: '',
-      tokens_used: usage.input_tokens + usage.output_tokens,
-      elapsed_time: elapsedSeconds(turnStartedAt, time, { min: LIMITS.minElapsedSeconds, max: LIMITS.maxElapsedSeconds }),
-      session_id: ledgerSession,
-      workspace_folder: workspaceFolderOf(cwd, 'codex'),
-      hook_trigger_type: 'agentExecutionCompleted',
-      agent_execution_id: ledgerSession,
-      file_patterns: '',
-      hook_name: CODEX_HOOK_NAME,
-      error_occurred: false,
-      error_message: '',
-      transaction_id: transactionId,
-      model,
-      input_tokens: usage.input_tokens,
-      // Codex's input_tokens already includes the cached part, and output_tokens the reasoning part.
-      output_tokens: usage.output_tokens,
-      cache_creation_tokens: 0,
-      cache_read_tokens: Math.min(usage.cached_input_tokens, usage.input_tokens),
-      usage_source: 'transcript',
-    };
-    turnStartedAt = timestamp;
+  }
+  state.cursors?.moveTo({ ...cursor, offset, lines, carry: { sessionId, cwd, model, previousTotal, turnStartedAt, turn } });
+}
+
+export interface CodexReadOptions {
+  /** Read each rollout from where the last import stopped, and note how far this read got. */
+  cursors?: CursorBook<CodexCarry>;
+  now?: Date;
+}
+
+/**
+ * The turns of the given rollouts. With cursors, a rollout is read from
+ * where the last import stopped, and one with nothing new is not opened;
+ * the parent links of fork chains are read only when some rollout grew.
+ */
+export async function* codexRecords(files: readonly string[], stats: ReadStats, options: CodexReadOptions = {}): AsyncGenerator<RecordInput> {
+  const now = (options.now ?? new Date()).getTime();
+  const state: ImportState = { parents: new Map(), seen: new Set(), cursors: options.cursors };
+  let parentsRead = false;
+  for (const path of files) {
+    stats.files += 1;
+    const cursor = options.cursors?.resume(path, NOTHING_CARRIED, isCodexCarry) ?? { ...unreadRollout(path), carry: NOTHING_CARRIED };
+    if (cursor.offset > 0 && cursor.offset === cursor.size) continue;
+    if (!parentsRead) {
+      // Every rollout's first line, so a child read before its parent's copy still finds its chain.
+      for (const [child, parent] of await readParentLinks(files)) state.parents.set(child, parent);
+      parentsRead = true;
+    }
+    yield* rolloutRecords(path, stats, state, cursor, now - cursor.mtimeMs > QUIET_MS);
   }
 }
 
-export async function* codexRecords(files: readonly string[], stats: ReadStats): AsyncGenerator<RecordInput> {
-  const state: ImportState = { parents: await readParentLinks(files), seen: new Set() };
-  for (const path of files) {
-    stats.files += 1;
-    yield* rolloutRecords(path, stats, state);
-  }
+function unreadRollout(path: string): Omit<LogCursor<CodexCarry>, 'carry'> {
+  const { size, mtimeMs } = statSync(path);
+  return { path, offset: 0, lines: 0, fingerprint: '', size, mtimeMs };
 }
