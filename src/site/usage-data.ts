@@ -19,6 +19,7 @@ import {
   pricingFor,
   readAllParts,
   resolveLedgers,
+  unpricedModels,
   type GroupKey,
   type LoadedConfig,
   type Pricing,
@@ -85,6 +86,8 @@ export interface UsageData {
   embedded: EmbeddedUsage;
   /** The `site.top_sessions` sessions with the most cost, most first, each with its rows. */
   topSessions: SessionDetail[];
+  /** Models with rows that no price table knows, by name (never shown as $0). */
+  unpricedModels: string[];
 }
 
 /**
@@ -139,7 +142,8 @@ export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
   const aggregator = new UsageAggregator({ groupBy: PAGE_GROUP_KEYS });
   const recent = new NewestFirst<RecentError>(RECENT_ERROR_LIMIT);
   const buckets = new BucketBuilder();
-  const measure = measurer(pricingFor(choice.loaded));
+  const pricing = pricingFor(choice.loaded);
+  const measure = measurer(pricing);
   const counts = { invalid: 0, duplicates: 0 };
   for await (const record of readLedgers(choice.paths, counts)) {
     aggregator.add(record);
@@ -170,6 +174,7 @@ export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
     recentErrors: recent.newestFirst(),
     embedded: buckets.finish(choice.loaded.config.site.budget_usd_month),
     topSessions,
+    unpricedModels: unpricedModels(group('model'), pricing),
   };
 }
 

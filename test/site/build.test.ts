@@ -84,10 +84,13 @@ describe('site built from the sample ledger', () => {
     expectChartMatchesGroups(errorsCharts[1], byError.groups.filter((group) => group.key !== NO_ERROR_KEY), 'errors');
   });
 
-  it('marks unpriced cost as unpriced, never as $0', () => {
+  it('marks unpriced cost as unpriced, never as $0, and names the models without a price as `report --by model` does', async () => {
     const html = readPage(outDir, '/runbook/usage/');
     expect(pageTotals(html).get('unpriced_transactions')).not.toBe('0');
     expect(html).not.toMatch(/>\$0\.00\*?</);
+    const { unpriced_models: unpriced } = JSON.parse((await runCli(['report', '--json', '--by', 'model', '--csv', SAMPLE_LEDGER])).stdout) as { unpriced_models: string[] };
+    expect(unpriced.length).toBeGreaterThan(0);
+    expect([...html.matchAll(/<code data-unpriced-model[^>]*>([^<]*)<\/code>/g)].map((match) => match[1])).toEqual(unpriced);
   });
 
   it('gives each of the costliest sessions a page, linked from the sessions page', async () => {
