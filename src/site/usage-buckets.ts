@@ -5,9 +5,10 @@
  * and cache savings. The page embeds the buckets; filtering and every figure
  * of the page are computed from them, at build time for the page as served
  * and in the browser when a filter changes, by the same functions here.
- * No imports beyond dependency-free modules: this file is bundled for the browser.
+ * No imports beyond dependency-free modules (and types): this file is bundled for the browser.
  */
 import { usdOfCostUnits } from '../lib/tracker/numbers.ts';
+import type { UsageStats } from '../lib/tracker/report/aggregate.ts';
 
 /** The filterable dimensions; adding one is one entry here and one extractor in usage-data.ts. */
 export const DIMENSIONS = [
@@ -35,20 +36,13 @@ export interface EmbeddedUsage {
 }
 
 /** The stats a bucket sum gives: the fields of `track report` that add up, plus the cache savings. */
-export interface BucketStats {
-  transactions: number;
-  tokens_used: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_tokens: number;
-  cache_read_tokens: number;
-  cost_usd: number;
+export type BucketStats = Pick<
+  UsageStats,
+  'transactions' | 'tokens_used' | 'input_tokens' | 'output_tokens' | 'cache_creation_tokens' | 'cache_read_tokens' | 'cost_usd' | 'unpriced_transactions' | 'errors' | 'error_rate'
+> & {
   /** Dollars cache reads saved: cache read tokens × (input rate − cache read rate), priced rows only. */
   saved_usd: number;
-  unpriced_transactions: number;
-  errors: number;
-  error_rate: number | null;
-}
+};
 
 export interface KeyedStats extends BucketStats {
   key: string;

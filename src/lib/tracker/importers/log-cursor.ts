@@ -28,6 +28,40 @@ export interface LogCursor<Carry> {
   carry: Carry;
 }
 
+/** One batch of a log's JSON lines: the lines that parsed, and how far the read got. */
+export interface JsonLineBatch {
+  entries: { value: unknown; line: number }[];
+  /** Offset just after the batch's last line, and that line's number. */
+  offset: number;
+  lines: number;
+  /** The number of the batch's last line that was not blank, or 0. */
+  lastLine: number;
+}
+
+/**
+ * The JSON lines of a log from `from` on (readLinesFrom), parsed. Blank lines
+ * are passed over; the others count in `stats.lines`, and those that do not
+ * parse (a torn write) in `stats.bad_lines` too, without stopping the read.
+ */
+export async function* readJsonLinesFrom(path: string, from: { offset: number; lines: number }, takeUnterminated: boolean, stats: { lines: number; bad_lines: number }): AsyncGenerator<JsonLineBatch> {
+  for await (const batch of readLinesFrom(path, from.offset, from.lines, takeUnterminated)) {
+    const entries: JsonLineBatch['entries'] = [];
+    let lastLine = 0;
+    for (const { text, line } of batch) {
+      if (text.trim() === '') continue;
+      stats.lines += 1;
+      lastLine = line;
+      try {
+        entries.push({ value: JSON.parse(text), line });
+      } catch {
+        stats.bad_lines += 1;
+      }
+    }
+    const last = batch.at(-1);
+    yield { entries, offset: last?.end ?? from.offset, lines: last?.line ?? from.lines, lastLine };
+  }
+}
+
 function cursorDir(ledgerPath: string, source: string): string {
   return join(importStateDir(ledgerPath), 'logs', source);
 }

@@ -13,7 +13,7 @@ import type { RecordInput } from '../../record/record.ts';
 import { LIMITS } from '../../schema.ts';
 import { ledgerSessionId, stableTransactionId, workspaceFolderOf } from '../ids.ts';
 import { countSkipped, elapsedSeconds, ledgerTimestamp, type ReadStats } from '../jsonl.ts';
-import { readLinesFrom, type CursorBook, type LogCursor } from '../log-cursor.ts';
+import { readJsonLinesFrom, type CursorBook, type LogCursor } from '../log-cursor.ts';
 import { claudeAssistantLineSchema, claudeUserLineSchema, type ClaudeAssistantLine, type ClaudeUserLine } from './schema.ts';
 
 /** Claude Code's model name for messages it made up itself (errors, interruptions); no API call, no usage. */
@@ -99,20 +99,10 @@ async function readResponses(
   let lastLine = Math.max(0, ...cursor.carry.held.map((group) => group.lastLine));
   let offset = cursor.offset;
   let lines = cursor.lines;
-  for await (const batch of readLinesFrom(path, cursor.offset, cursor.lines, finished)) {
-    for (const { text, line: number, end } of batch) {
-      offset = end;
-      lines = number;
-      if (text.trim() === '') continue;
-      stats.lines += 1;
-      lastLine = number;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        stats.bad_lines += 1;
-        continue;
-      }
+  for await (const batch of readJsonLinesFrom(path, cursor, finished, stats)) {
+    ({ offset, lines } = batch);
+    lastLine = batch.lastLine || lastLine;
+    for (const { value, line: number } of batch.entries) {
       // Most lines are neither a response nor a prompt (tool results, snapshots, summaries):
       // their kind decides before any schema runs, and only their time is kept.
       const kind = typeOf(value);

@@ -17,7 +17,7 @@ import type { RecordInput } from '../../record/record.ts';
 import { LIMITS } from '../../schema.ts';
 import { ledgerSessionId, stableTransactionId, workspaceFolderOf } from '../ids.ts';
 import { countSkipped, elapsedSeconds, firstJsonLine, ledgerTimestamp, type ReadStats } from '../jsonl.ts';
-import { readLinesFrom, type CursorBook, type LogCursor } from '../log-cursor.ts';
+import { readJsonLinesFrom, type CursorBook, type LogCursor } from '../log-cursor.ts';
 import {
   codexLineSchema,
   codexSessionMetaSchema,
@@ -130,19 +130,9 @@ async function* rolloutRecords(path: string, stats: ReadStats, state: ImportStat
   // The file's own session is its first session_meta; later ones are copies from the sessions it continues.
   let { sessionId, cwd, model, previousTotal, turnStartedAt, turn } = cursor.carry;
   let { offset, lines } = cursor;
-  for await (const batch of readLinesFrom(path, cursor.offset, cursor.lines, finished)) {
-    for (const { text, line: number, end } of batch) {
-      offset = end;
-      lines = number;
-      if (text.trim() === '') continue;
-      stats.lines += 1;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        stats.bad_lines += 1;
-        continue;
-      }
+  for await (const batch of readJsonLinesFrom(path, cursor, finished, stats)) {
+    ({ offset, lines } = batch);
+    for (const { value } of batch.entries) {
       const parsed = codexLineSchema.safeParse(value);
       if (!parsed.success) continue;
       const { type, payload, timestamp } = parsed.data;
