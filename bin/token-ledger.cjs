@@ -5,10 +5,12 @@
 // repeated calls skip parsing the bundles.
 'use strict';
 const { existsSync, readFileSync } = require('node:fs');
-const { enableCompileCache } = require('node:module');
+const { constants, enableCompileCache } = require('node:module');
 const { join } = require('node:path');
 
-enableCompileCache?.();
+// Node 22.1+ has a compile cache; Node 20 compiles every run, where compiling lazily is cheaper.
+const cacheStatus = enableCompileCache?.()?.status;
+const cached = cacheStatus === constants?.compileCacheStatus?.ENABLED || cacheStatus === constants?.compileCacheStatus?.ALREADY_ENABLED;
 const argv = process.argv.slice(2);
 // `pnpm -C <checkout> track …` runs in the checkout; work in the folder it was typed in, as the user means.
 if (process.env.npm_lifecycle_event === 'track' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
@@ -33,7 +35,7 @@ function load() {
   // Compile the bundle whole, not function by function as each is first
   // called: the compile cache then holds every function the command runs,
   // and later calls compile none of them (~4 ms of ~47 for `record`).
-  require('node:v8').setFlagsFromString('--no-lazy');
+  if (cached) require('node:v8').setFlagsFromString('--no-lazy');
   return Promise.resolve(own).then(require);
 }
 
