@@ -5,12 +5,11 @@
 // repeated calls skip parsing the bundles.
 'use strict';
 const { existsSync, readFileSync } = require('node:fs');
-const { constants, enableCompileCache } = require('node:module');
+const { enableCompileCache } = require('node:module');
 const { join } = require('node:path');
 
-// Node 22.1+ has a compile cache; Node 20 compiles every run, where compiling lazily is cheaper.
-const cacheStatus = enableCompileCache?.()?.status;
-const cached = cacheStatus === constants?.compileCacheStatus?.ENABLED || cacheStatus === constants?.compileCacheStatus?.ALREADY_ENABLED;
+// Node 22.1+ keeps a compile cache; Node 20 has none and compiles every run.
+enableCompileCache?.();
 const argv = process.argv.slice(2);
 // `pnpm -C <checkout> track …` runs in the checkout; work in the folder it was typed in, as the user means.
 if (process.env.npm_lifecycle_event === 'track' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
@@ -32,10 +31,6 @@ function load() {
   // The commands hooks call have a bundle of their own (HOOK_PATH_COMMANDS in scripts/build-cli.ts).
   const own = /^[a-z]+$/.test(argv[0] ?? '') && join(build, `${argv[0]}.cjs`);
   if (!own || !existsSync(own)) return import(require('node:url').pathToFileURL(join(build, 'main.mjs')).href);
-  // Compile the bundle whole, not function by function as each is first
-  // called: the compile cache then holds every function the command runs,
-  // and later calls compile none of them (~4 ms of ~47 for `record`).
-  if (cached) require('node:v8').setFlagsFromString('--no-lazy');
   return Promise.resolve(own).then(require);
 }
 
