@@ -63,6 +63,8 @@ export function ledgerBytes(ledgerPath: string): number {
 export class ImportedIds {
   private readonly days = new Map<string, Set<string>>();
   private readonly pending = new Map<string, string[]>();
+  /** A row's time to its day and the days either side: an import asks for a few days many times. */
+  private readonly neighbours = new Map<string, readonly [string, string, string]>();
 
   private readonly ledgerPath: string;
 
@@ -89,19 +91,31 @@ export class ImportedIds {
     return ids;
   }
 
+  private daysAround(timestamp: string): readonly [string, string, string] | undefined {
+    // Ledger times are ISO 8601 UTC, so their first ten characters are the day; anything else is parsed.
+    const key = /^\d{4}-\d{2}-\d{2}T.*Z$/.test(timestamp) ? timestamp.slice(0, 10) : timestamp;
+    let days = this.neighbours.get(key);
+    if (!days) {
+      const time = Date.parse(key.length === 10 ? `${key}T12:00:00.000Z` : key);
+      if (Number.isNaN(time)) return undefined;
+      days = [dayOf(time - DAY_MS), dayOf(time), dayOf(time + DAY_MS)];
+      this.neighbours.set(key, days);
+    }
+    return days;
+  }
+
   has(id: string, timestamp: string): boolean {
     const source = IMPORTED_ID.exec(id)?.[1];
-    const time = Date.parse(timestamp);
-    if (source === undefined || Number.isNaN(time)) return false;
-    return [time - DAY_MS, time, time + DAY_MS].some((when) => this.day(source, dayOf(when)).has(id));
+    const days = this.daysAround(timestamp);
+    if (source === undefined || days === undefined) return false;
+    return days.some((day) => this.day(source, day).has(id));
   }
 
   /** Notes an id as held by the ledger; written to disk by flush(). */
   add(id: string, timestamp: string): void {
     const source = IMPORTED_ID.exec(id)?.[1];
-    const time = Date.parse(timestamp);
-    if (source === undefined || Number.isNaN(time)) return;
-    const day = dayOf(time);
+    const day = this.daysAround(timestamp)?.[1];
+    if (source === undefined || day === undefined) return;
     this.day(source, day).add(id);
     const key = `${source}/${day}`;
     const waiting = this.pending.get(key);

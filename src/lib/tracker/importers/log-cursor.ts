@@ -6,8 +6,8 @@
  * before the offset changed, is read again from the start: the id index then
  * keeps what the ledger already holds from being added twice.
  */
-import { closeSync, createReadStream, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../ledger/atomic.ts';
 import { sha256Hex } from '../sha256.ts';
 import { importStateDir } from './import-state.ts';
@@ -66,8 +66,48 @@ function cursorDir(ledgerPath: string, source: string): string {
   return join(importStateDir(ledgerPath), 'logs', source);
 }
 
-function cursorFile(ledgerPath: string, source: string, logPath: string): string {
-  return join(cursorDir(ledgerPath, source), `${sha256Hex(resolve(logPath)).slice(0, 24)}.json`);
+/**
+ * Where a log's cursor is kept: one of 256 shard files, keyed by a hash of
+ * the log's path. A hook reads the one shard of its session; an import of
+ * thousands of logs writes at most 256 files, not one per log.
+ */
+function cursorSlot(ledgerPath: string, source: string, logPath: string): { shard: string; key: string } {
+  const hash = sha256Hex(resolve(logPath));
+  return { shard: join(cursorDir(ledgerPath, source), `${hash.slice(0, 2)}.json`), key: hash.slice(0, 24) };
+}
+
+type Shard = Record<string, unknown>;
+
+/** A shard's cursors; none when it is missing or torn (its logs are then read again, which the id index makes harmless). */
+function readShard(file: string): Shard {
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Shard) : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeShard(ledgerPath: string, source: string, file: string, shard: Shard): void {
+  mkdirSync(cursorDir(ledgerPath, source), { recursive: true, mode: PRIVATE_DIR_MODE });
+  const temp = `${file}.tmp-${process.pid}`;
+  writeFileSync(temp, JSON.stringify(shard), { mode: PRIVATE_FILE_MODE });
+  renameSync(temp, file);
+}
+
+/** A cursor as saved: the fingerprint, size and time of the log when it was written. */
+function savedForm<Carry>(cursor: LogCursor<Carry>): LogCursor<Carry> {
+  let fingerprint = '';
+  if (cursor.offset > 0) {
+    const fd = openSync(cursor.path, 'r');
+    try {
+      fingerprint = fingerprintBefore(fd, cursor.offset);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const { size, mtimeMs } = statSync(cursor.path);
+  return { ...cursor, fingerprint, size, mtimeMs };
 }
 
 function fingerprintBefore(fd: number, offset: number): string {
@@ -94,7 +134,7 @@ export function resumeCursor<Carry>(
   logPath: string,
   initial: Carry,
   isCarry: (value: unknown) => value is Carry,
-  savedCursors?: ReadonlySet<string>,
+  shards: Map<string, Shard> = new Map(),
 ): LogCursor<Carry> {
   let now: { size: number; mtimeMs: number };
   try {
@@ -103,15 +143,15 @@ export function resumeCursor<Carry>(
     now = { size: 0, mtimeMs: 0 };
   }
   const fresh: LogCursor<Carry> = { path: resolve(logPath), offset: 0, lines: 0, fingerprint: '', size: now.size, mtimeMs: now.mtimeMs, carry: initial };
-  const file = cursorFile(ledgerPath, source, logPath);
-  if (savedCursors !== undefined && !savedCursors.has(basename(file))) return fresh;
-  let saved: Partial<LogCursor<unknown>>;
-  try {
-    saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<LogCursor<unknown>>;
-  } catch {
-    return fresh;
+  const { shard: file, key } = cursorSlot(ledgerPath, source, logPath);
+  let shard = shards.get(file);
+  if (!shard) {
+    shard = readShard(file);
+    shards.set(file, shard);
   }
-  const { offset, lines, fingerprint, size, mtimeMs, carry } = saved;
+  const saved = shard[key];
+  if (saved === null || typeof saved !== 'object') return fresh;
+  const { offset, lines, fingerprint, size, mtimeMs, carry } = saved as Partial<LogCursor<unknown>>;
   if (typeof offset !== 'number' || typeof lines !== 'number' || typeof fingerprint !== 'string' || !isCarry(carry)) return fresh;
   const resumed = { ...fresh, offset, lines, fingerprint, carry };
   if (offset === 0 || (size === now.size && mtimeMs === now.mtimeMs && offset <= now.size)) return resumed;
@@ -129,26 +169,10 @@ export function resumeCursor<Carry>(
   }
 }
 
-/**
- * Saves a cursor. Run under the import lock. Written in place, not by
- * rename (an import can move thousands): a cursor torn by a crash does not
- * parse, and its log is then read again from the start, which the id index
- * makes harmless.
- */
+/** Saves one cursor (its shard rewritten). Run under the import lock; an import saves many at once with CursorBook. */
 export function saveCursor<Carry>(ledgerPath: string, source: string, cursor: LogCursor<Carry>): void {
-  const file = cursorFile(ledgerPath, source, cursor.path);
-  mkdirSync(cursorDir(ledgerPath, source), { recursive: true, mode: PRIVATE_DIR_MODE });
-  let fingerprint = '';
-  if (cursor.offset > 0) {
-    const fd = openSync(cursor.path, 'r');
-    try {
-      fingerprint = fingerprintBefore(fd, cursor.offset);
-    } finally {
-      closeSync(fd);
-    }
-  }
-  const { size, mtimeMs } = statSync(cursor.path);
-  writeFileSync(file, JSON.stringify({ ...cursor, fingerprint, size, mtimeMs }), { mode: PRIVATE_FILE_MODE });
+  const { shard: file, key } = cursorSlot(ledgerPath, source, cursor.path);
+  writeShard(ledgerPath, source, file, { ...readShard(file), [key]: savedForm(cursor) });
 }
 
 export interface LogLine {
@@ -165,12 +189,38 @@ export interface LogLine {
  * be being written, so it is left for the next read, unless
  * `takeUnterminated` (the log is finished).
  */
+/** Up to this much of a log is read in one call; a larger rest is streamed (logs over 500 MB exist). */
+const READ_WHOLE_BYTES = 1 << 20;
+
+/**
+ * A log's bytes from `offset`: what is left of a small log in one read (most
+ * transcripts are; an import reads thousands, and a stream per file spends
+ * more on its set-up than on reading), a large one streamed 64 KiB at a time.
+ */
+function chunksFrom(path: string, offset: number): AsyncIterable<Buffer> | Buffer[] {
+  const fd = openSync(path, 'r');
+  try {
+    const left = fstatSync(fd).size - offset;
+    if (left > READ_WHOLE_BYTES) return createReadStream(path, { start: offset, highWaterMark: 1 << 16 });
+    const bytes = Buffer.allocUnsafe(Math.max(0, left));
+    let read = 0;
+    while (read < bytes.length) {
+      const got = readSync(fd, bytes, read, bytes.length - read, offset + read);
+      if (got === 0) break;
+      read += got;
+    }
+    return read === 0 ? [] : [bytes.subarray(0, read)];
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function* readLinesFrom(path: string, offset: number, firstLine: number, takeUnterminated: boolean): AsyncGenerator<LogLine[]> {
   let pending: Buffer[] = [];
   let pendingStart = offset;
   let position = offset;
   let line = firstLine;
-  for await (const chunk of createReadStream(path, { start: offset, highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of chunksFrom(path, offset)) {
     const lines: LogLine[] = [];
     let from = 0;
     for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, from)) {
@@ -192,14 +242,6 @@ export async function* readLinesFrom(path: string, offset: number, firstLine: nu
   }
 }
 
-function listCursors(ledgerPath: string, source: string): Set<string> {
-  try {
-    return new Set(readdirSync(cursorDir(ledgerPath, source)));
-  } catch {
-    return new Set();
-  }
-}
-
 function positionOf(cursor: LogCursor<unknown>): string {
   return JSON.stringify([cursor.offset, cursor.lines, cursor.carry]);
 }
@@ -207,14 +249,14 @@ function positionOf(cursor: LogCursor<unknown>): string {
 /**
  * The cursors one import moves: resumed as files are read, saved together
  * once the rows they stand for are in the ledger (so a crash in between only
- * means reading those bytes again).
+ * means reading those bytes again), each shard written once.
  */
 export class CursorBook<Carry> {
   private readonly moved: LogCursor<Carry>[] = [];
   /** What each file's cursor said when resumed, to save only those that moved. */
   private readonly resumed = new Map<string, string>();
-  /** The cursor files there are, listed once: a first import of thousands of logs then opens none in vain. */
-  private saved: Set<string> | undefined;
+  /** The shards read so far, by file. */
+  private readonly shards = new Map<string, Shard>();
   private readonly ledgerPath: string;
   private readonly source: string;
 
@@ -224,8 +266,7 @@ export class CursorBook<Carry> {
   }
 
   resume(logPath: string, initial: Carry, isCarry: (value: unknown) => value is Carry): LogCursor<Carry> {
-    this.saved ??= listCursors(this.ledgerPath, this.source);
-    const cursor = resumeCursor(this.ledgerPath, this.source, logPath, initial, isCarry, this.saved);
+    const cursor = resumeCursor(this.ledgerPath, this.source, logPath, initial, isCarry, this.shards);
     if (cursor.offset > 0) this.resumed.set(cursor.path, positionOf(cursor));
     return cursor;
   }
@@ -235,7 +276,18 @@ export class CursorBook<Carry> {
   }
 
   save(): void {
-    for (const cursor of this.moved) saveCursor(this.ledgerPath, this.source, cursor);
+    const dirty = new Set<string>();
+    for (const cursor of this.moved) {
+      const { shard: file, key } = cursorSlot(this.ledgerPath, this.source, cursor.path);
+      let shard = this.shards.get(file);
+      if (!shard) {
+        shard = readShard(file);
+        this.shards.set(file, shard);
+      }
+      shard[key] = savedForm(cursor);
+      dirty.add(file);
+    }
+    for (const file of dirty) writeShard(this.ledgerPath, this.source, file, this.shards.get(file) ?? {});
     this.moved.length = 0;
   }
 }

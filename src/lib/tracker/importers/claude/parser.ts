@@ -64,6 +64,20 @@ function isBetter(line: ClaudeAssistantLine, group: ResponseGroup): boolean {
   return line.message.usage.output_tokens >= group.kept.message.usage.output_tokens;
 }
 
+/** Assistant lines checked so far in this process; past a few hundred, zod's generated parser pays for itself. */
+let assistantLinesChecked = 0;
+const COMPILE_AFTER_LINES = 256;
+let compiledAssistantLine: typeof claudeAssistantLineSchema | undefined;
+
+/** The assistant-line schema: zod's runtime for a hook's few lines, its generated parser (z.compile, same verdicts) for an import's many. */
+function assistantLine(): typeof claudeAssistantLineSchema {
+  if (compiledAssistantLine) return compiledAssistantLine;
+  assistantLinesChecked += 1;
+  if (assistantLinesChecked < COMPILE_AFTER_LINES) return claudeAssistantLineSchema;
+  compiledAssistantLine = z.compile(claudeAssistantLineSchema);
+  return compiledAssistantLine;
+}
+
 function typeOf(value: unknown): unknown {
   return value !== null && typeof value === 'object' && 'type' in value ? value.type : undefined;
 }
@@ -110,7 +124,7 @@ async function readResponses(
         const user = claudeUserLineSchema.safeParse(value);
         if (user.success) prompt = promptOf(user.data) ?? prompt;
       }
-      const assistant = kind === 'assistant' ? claudeAssistantLineSchema.safeParse(value) : undefined;
+      const assistant = kind === 'assistant' ? assistantLine().safeParse(value) : undefined;
       if (!assistant?.success) {
         previousTime = timestampOf(value) ?? previousTime;
         continue;
