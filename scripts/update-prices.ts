@@ -25,7 +25,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { findProvider, type MatchLogic, type ModelInfo, type ModelPrice as PackagePrices } from '@pydantic/genai-prices';
+import { findProvider, type MatchLogic, type ModelInfo, type ModelPrice as PackagePrices, type Provider } from '@pydantic/genai-prices';
 import type { ModelPrice, PriceTable, PriceTier } from '../src/lib/tracker/pricing/pricing.ts';
 
 const PACKAGE = '@pydantic/genai-prices';
@@ -144,15 +144,16 @@ function modelPrice(model: ModelInfo, asOf: Date): Omit<ModelPrice, 'aliases'> |
   return { ...price, tier };
 }
 
-/** The shipped price table as the installed package prices the providers' models on `asOf` (YYYY-MM-DD). */
-export function priceTableFromPackage(asOf: string): PriceTable {
+/**
+ * A price table from providers' data in the package's format, on `asOf`
+ * (YYYY-MM-DD). An id named by two providers stays with the first.
+ */
+export function priceTableFromProviders(providers: readonly Provider[], asOf: string, source: string): PriceTable {
   const day = new Date(`${asOf}T00:00:00.000Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(day.getTime())) throw new Error(`--as-of must be a date YYYY-MM-DD, not ${asOf}`);
   const models: PriceTable['models'] = {};
   const claimed = new Set<string>();
-  for (const providerId of PRICED_PROVIDERS) {
-    const provider = findProvider({ providerId });
-    if (!provider) throw new Error(`${PACKAGE} has no provider ${providerId}`);
+  for (const provider of providers) {
     provider.models.forEach((model, index) => {
       const price = modelPrice(model, day);
       if (price === null) return;
@@ -166,7 +167,17 @@ export function priceTableFromPackage(asOf: string): PriceTable {
       models[id] = { ...price, aliases };
     });
   }
-  return { currency: 'USD', unit: 'per million tokens', as_of: asOf, source: `${PACKAGE} ${packageVersion()}`, notes: NOTES, models };
+  return { currency: 'USD', unit: 'per million tokens', as_of: asOf, source, notes: NOTES, models };
+}
+
+/** The shipped price table as the installed package prices the providers' models on `asOf`. */
+export function priceTableFromPackage(asOf: string): PriceTable {
+  const providers = PRICED_PROVIDERS.map((providerId) => {
+    const provider = findProvider({ providerId });
+    if (!provider) throw new Error(`${PACKAGE} has no provider ${providerId}`);
+    return provider;
+  });
+  return priceTableFromProviders(providers, asOf, `${PACKAGE} ${packageVersion()}`);
 }
 
 /** The table as committed: one model a line, so a price update reads as a diff of the models it changed. */
