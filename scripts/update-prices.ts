@@ -39,11 +39,8 @@ const NOTES =
   '1-hour cache writes cost cache_write_1h, 2x the input rate when not listed. ' +
   'tier: the long-context rates that price a whole request whose input (cache parts included) is above above_input_tokens.';
 
-interface TieredRate {
-  base: number;
-  tiers: readonly { start: number; price: number }[];
-}
-type PackageRate = number | TieredRate;
+/** A rate as the package gives it: flat, or a base rate with the rates above input sizes. */
+type PackageRate = PackagePrices[string];
 
 /** The installed version of the package, which the table names as its source. */
 export function packageVersion(): string {
@@ -92,16 +89,10 @@ function pricesOn(model: ModelInfo, asOf: Date): PackagePrices {
   return first.prices;
 }
 
-function rateOf(prices: PackagePrices, key: string): PackageRate | undefined {
-  const value = prices[key];
-  if (value === undefined || typeof value === 'number') return value;
-  return { base: value.base, tiers: value.tiers };
-}
-
-const base = (rate: PackageRate | undefined) => (rate === undefined || typeof rate === 'number' ? rate : rate.base);
+const base = (rate: PackageRate) => (rate === undefined || typeof rate === 'number' ? rate : rate.base);
 
 /** The one threshold above which the model's rates rise, or undefined; several thresholds do not fit the table. */
-function tierStart(model: ModelInfo, rates: readonly (PackageRate | undefined)[]): number | undefined {
+function tierStart(model: ModelInfo, rates: readonly PackageRate[]): number | undefined {
   const starts = new Set<number>();
   for (const rate of rates) {
     if (rate === undefined || typeof rate === 'number') continue;
@@ -112,12 +103,12 @@ function tierStart(model: ModelInfo, rates: readonly (PackageRate | undefined)[]
   return [...starts][0];
 }
 
-const tierPrice = (rate: PackageRate | undefined) => (rate === undefined || typeof rate === 'number' ? rate : (rate.tiers[0]?.price ?? rate.base));
+const tierPrice = (rate: PackageRate) => (rate === undefined || typeof rate === 'number' ? rate : (rate.tiers[0]?.price ?? rate.base));
 
 /** One model's rates in the table's terms, or null when the package does not price it by input and output tokens. */
 function modelPrice(model: ModelInfo, asOf: Date): Omit<ModelPrice, 'aliases'> | null {
   const prices = pricesOn(model, asOf);
-  const [input, output, cacheWrite, cacheWrite1h, cacheRead] = ['input_mtok', 'output_mtok', 'cache_write_mtok', 'cache_write_1h_mtok', 'cache_read_mtok'].map((key) => rateOf(prices, key));
+  const [input, output, cacheWrite, cacheWrite1h, cacheRead] = ['input_mtok', 'output_mtok', 'cache_write_mtok', 'cache_write_1h_mtok', 'cache_read_mtok'].map((key) => prices[key]);
   const baseInput = base(input);
   const baseOutput = base(output);
   if (baseInput === undefined || baseOutput === undefined) return null;
