@@ -51,6 +51,8 @@ export const priceTableSchema = z.strictObject({
   currency: z._default(z.literal('USD', { error: 'must be "USD"' }), 'USD'),
   unit: z._default(z.literal('per million tokens', { error: 'must be "per million tokens"' }), 'per million tokens'),
   as_of: z.optional(z.string()),
+  /** Where the prices come from: the shipped table names the price package and version it was generated from. */
+  source: z.optional(z.string()),
   notes: z.optional(z.string()),
   models: z.record(z.string().check(z.minLength(1, { error: 'model ids must not be empty' })), modelPriceSchema, {
     error: 'must map model ids to {input, output, cache_write, cache_read}',
@@ -71,14 +73,15 @@ export interface TokenCounts {
   cache_creation_1h_tokens?: number | null;
 }
 
-const DATE_SUFFIX = /-(?:\d{8}|\d{4}-\d{2}-\d{2})$/;
+/** A snapshot date or `-latest`: the id without it names the same model when no table lists the full id. */
+const VERSION_SUFFIX = /-(?:\d{8}|\d{4}-\d{2}-\d{2}|latest)$/;
 const PROVIDER_PREFIX = /^(?:[a-z]+\/|(?:[a-z]{2}\.)?anthropic\.)/;
 
 /** The spellings under which a model id may be listed, most specific first. */
 function candidateNames(model: string): string[] {
   const name = model.trim().toLowerCase().replace(PROVIDER_PREFIX, '').replace(/-v\d+:\d+$/, '').replace('@', '-');
   const names = [model.trim().toLowerCase(), name];
-  if (DATE_SUFFIX.test(name)) names.push(name.replace(DATE_SUFFIX, ''));
+  if (VERSION_SUFFIX.test(name)) names.push(name.replace(VERSION_SUFFIX, ''));
   return names;
 }
 
@@ -94,7 +97,7 @@ export class Pricing {
     }
   }
 
-  /** The priced entry for a model id, alias, dated id or provider-prefixed id; null when unknown. */
+  /** The priced entry for a model id, alias, dated or `-latest` id, or provider-prefixed id; null when unknown. */
   lookup(model: string): { model: string; price: ModelPrice } | null {
     if (model.trim() === '') return null;
     for (const name of candidateNames(model)) {

@@ -20,7 +20,11 @@ describe('shipped price table', () => {
     // Haiku 3.5: 0.8 + 0.2 + 0.24 + 0.4
     expect(shipped.cost('claude-3-5-haiku-20241022', usage)).toBeCloseTo(1.64, 10);
     // GPT-5, counts as Codex gives them: 1M fresh x $1.25 + 1M cached x $0.125 + 0.5M out x $10
-    expect(shipped.cost('gpt-5', { input_tokens: 2_000_000, output_tokens: 500_000, cache_creation_tokens: 0, cache_read_tokens: 1_000_000 })).toBe(1.25 + 0.125 + 5);
+    const codex = { input_tokens: 2_000_000, output_tokens: 500_000, cache_creation_tokens: 0, cache_read_tokens: 1_000_000 };
+    expect(shipped.cost('gpt-5', codex)).toBe(1.25 + 0.125 + 5);
+    expect(shipped.cost('gpt-5-codex', codex)).toBe(1.25 + 0.125 + 5);
+    // GPT-5.1 Codex mini: $0.25, $0.025, $2
+    expect(shipped.cost('gpt-5.1-codex-mini', codex)).toBeCloseTo(0.25 + 0.025 + 1, 10);
     expect(shipped.cost('gemini-2.5-flash', { input_tokens: 1_000_000, output_tokens: 1_000_000, cache_creation_tokens: null, cache_read_tokens: null })).toBe(2.8);
   });
 
@@ -39,19 +43,23 @@ describe('shipped price table', () => {
     expect(shipped.cost('claude-sonnet-4-5', at(200_000))).toBeCloseTo((10_000 * 3 + 6_000 * 3.75 + 4_000 * 6 + 180_000 * 0.3 + 1_000 * 15) / 1e6, 10);
     // 200,001: every token at the tier: $6, $7.50, $12 (2x the tier's input), $0.60, $22.50.
     expect(shipped.cost('claude-sonnet-4-5', at(200_001))).toBeCloseTo((10_000 * 6 + 6_000 * 7.5 + 4_000 * 12 + 180_001 * 0.6 + 1_000 * 22.5) / 1e6, 10);
-    expect(shipped.cost('claude-sonnet-4-20250514', at(300_000))).toBe(shipped.cost('claude-sonnet-4-5-20250929', at(300_000)));
+    // Gemini 2.5 Pro above 200k (no 1-hour cache there): $2.50 input and writes, which Google charges as input, $0.25 read, $15 out.
+    expect(shipped.cost('gemini-2.5-pro', { ...at(200_001), cache_creation_1h_tokens: 0 })).toBeCloseTo((20_000 * 2.5 + 180_001 * 0.25 + 1_000 * 15) / 1e6, 10);
     // Models without a tier keep their rates at any size.
     expect(shipped.cost('claude-opus-4-1', at(300_000))).toBeCloseTo((10_000 * 15 + 6_000 * 18.75 + 4_000 * 30 + 280_000 * 1.5 + 1_000 * 75) / 1e6, 10);
   });
 
-  it('finds models by alias, dated id and provider-prefixed id', () => {
-    expect(shipped.lookup('claude-sonnet-4-5')?.model).toBe('claude-sonnet-4-5-20250929');
-    expect(shipped.lookup('Claude-Sonnet-4-5-20250929')?.model).toBe('claude-sonnet-4-5-20250929');
-    expect(shipped.lookup('anthropic/claude-haiku-4-5')?.model).toBe('claude-haiku-4-5-20251001');
-    expect(shipped.lookup('us.anthropic.claude-opus-4-1-20250805-v1:0')?.model).toBe('claude-opus-4-1-20250805');
-    expect(shipped.lookup('claude-sonnet-4-5@20250929')?.model).toBe('claude-sonnet-4-5-20250929');
+  it('finds models by alias, dated or -latest id and provider-prefixed id', () => {
+    expect(shipped.lookup('claude-sonnet-4-5-20250929')?.model).toBe('claude-sonnet-4-5');
+    expect(shipped.lookup('Claude-Sonnet-4-5-20250929')?.model).toBe('claude-sonnet-4-5');
+    expect(shipped.lookup('claude-opus-4-20250514')?.model).toBe('claude-opus-4-0');
+    expect(shipped.lookup('claude-3-5-sonnet-latest')?.model).toBe('claude-3-5-sonnet');
+    expect(shipped.lookup('anthropic/claude-haiku-4-5')?.model).toBe('claude-haiku-4-5');
+    expect(shipped.lookup('us.anthropic.claude-opus-4-1-20250805-v1:0')?.model).toBe('claude-opus-4-1');
+    expect(shipped.lookup('claude-sonnet-4-5@20250929')?.model).toBe('claude-sonnet-4-5');
     expect(shipped.lookup('gpt-5-2025-08-07')?.model).toBe('gpt-5');
     expect(shipped.lookup('gpt-5-mini-2025-08-07')?.model).toBe('gpt-5-mini');
+    expect(shipped.lookup('google/gemini-2.5-pro')?.model).toBe('gemini-2.5-pro');
   });
 
   it('leaves unknown models and unknown counts unpriced (null), never $0', () => {
