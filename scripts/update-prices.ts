@@ -31,6 +31,9 @@ import type { ModelPrice, PriceTable, PriceTier } from '../src/lib/tracker/prici
 const PACKAGE = '@pydantic/genai-prices';
 /** The providers whose models the importers and hooks meet: Claude Code, Codex, Gemini CLI, OpenCode. */
 export const PRICED_PROVIDERS = ['anthropic', 'openai', 'google'] as const;
+/** Tiers the package lacks, kept as data beside the table (see its note). */
+const TIER_ADDITIONS_PATH = fileURLToPath(new URL('../src/lib/tracker/pricing/tier-additions.json', import.meta.url));
+
 export const SHIPPED_TABLE_PATH = fileURLToPath(new URL('../src/lib/tracker/pricing/prices.json', import.meta.url));
 
 const NOTES =
@@ -161,14 +164,26 @@ export function priceTableFromProviders(providers: readonly Provider[], asOf: st
   return { currency: 'USD', unit: 'per million tokens', as_of: asOf, source, notes: NOTES, models };
 }
 
-/** The shipped price table as the installed package prices the providers' models on `asOf`. */
+/** Adds the tiers of tier-additions.json to models that have none; a model it names that the table lacks is an error. */
+export function withTierAdditions(table: PriceTable, additions: Record<string, { tier: PriceTier }>): PriceTable {
+  const models = { ...table.models };
+  for (const [id, { tier }] of Object.entries(additions)) {
+    const model = models[id];
+    if (!model) throw new Error(`tier-additions.json names ${id}, which the price table does not have`);
+    if (model.tier === undefined) models[id] = { ...model, tier };
+  }
+  return { ...table, models };
+}
+
+/** The shipped price table as the installed package prices the providers' models on `asOf`, with the tiers it lacks. */
 export function priceTableFromPackage(asOf: string): PriceTable {
   const providers = PRICED_PROVIDERS.map((providerId) => {
     const provider = findProvider({ providerId });
     if (!provider) throw new Error(`${PACKAGE} has no provider ${providerId}`);
     return provider;
   });
-  return priceTableFromProviders(providers, asOf, `${PACKAGE} ${packageVersion()}`);
+  const additions = (JSON.parse(readFileSync(TIER_ADDITIONS_PATH, 'utf8')) as { tiers: Record<string, { tier: PriceTier }> }).tiers;
+  return withTierAdditions(priceTableFromProviders(providers, asOf, `${PACKAGE} ${packageVersion()}`), additions);
 }
 
 /** The table as committed: one model a line, so a price update reads as a diff of the models it changed. */

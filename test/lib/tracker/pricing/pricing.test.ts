@@ -43,6 +43,8 @@ describe('shipped price table', () => {
     expect(shipped.cost('claude-sonnet-4-5', at(200_000))).toBeCloseTo((10_000 * 3 + 6_000 * 3.75 + 4_000 * 6 + 180_000 * 0.3 + 1_000 * 15) / 1e6, 10);
     // 200,001: every token at the tier: $6, $7.50, $12 (2x the tier's input), $0.60, $22.50.
     expect(shipped.cost('claude-sonnet-4-5', at(200_001))).toBeCloseTo((10_000 * 6 + 6_000 * 7.5 + 4_000 * 12 + 180_001 * 0.6 + 1_000 * 22.5) / 1e6, 10);
+    // Sonnet 4 has the same tier (the package lacks it; tier-additions.json supplies it), by its dated id too.
+    expect(shipped.cost('claude-sonnet-4-20250514', at(200_001))).toBeCloseTo((10_000 * 6 + 6_000 * 7.5 + 4_000 * 12 + 180_001 * 0.6 + 1_000 * 22.5) / 1e6, 10);
     // Gemini 2.5 Pro above 200k (no 1-hour cache there): $2.50 input and writes, which Google charges as input, $0.25 read, $15 out.
     expect(shipped.cost('gemini-2.5-pro', { ...at(200_001), cache_creation_1h_tokens: 0 })).toBeCloseTo((20_000 * 2.5 + 180_001 * 0.25 + 1_000 * 15) / 1e6, 10);
     // Models without a tier keep their rates at any size.
