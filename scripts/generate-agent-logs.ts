@@ -81,6 +81,8 @@ export interface GenerateOptions {
   /** About how many distinct responses (Claude) or turns (Codex) to write. */
   responses: number;
   seed?: number;
+  /** Claude: write requests above the long-context threshold (default true); without them, tools that price tiers differently agree. */
+  longContext?: boolean;
 }
 
 const START = Date.parse('2025-06-02T09:00:00.000Z');
@@ -123,11 +125,11 @@ interface ClaudeResponseLines {
 export const CLAUDE_LONG_CONTEXT_MODEL = 'claude-sonnet-4-5-20250929';
 
 /** One API response as Claude Code logs it: 1-4 lines, same ids, output growing; the last has the stop_reason unless `openEnded`. */
-function claudeResponse(dice: Dice, base: Record<string, unknown>, time: number, openEnded: boolean): ClaudeResponseLines {
+function claudeResponse(dice: Dice, base: Record<string, unknown>, time: number, openEnded: boolean, longContext: boolean): ClaudeResponseLines {
   const model = dice.pick(CLAUDE_MODELS);
   const messageId = `msg_01${dice.hex(22)}`;
   const requestId = `req_011C${dice.hex(20)}`;
-  const long = model === CLAUDE_LONG_CONTEXT_MODEL && dice.chance(0.15);
+  const long = model === CLAUDE_LONG_CONTEXT_MODEL && dice.chance(0.15) && longContext;
   const input = dice.int(1, 40);
   const output = dice.int(20, 3000);
   const cacheCreation = dice.chance(0.3) ? dice.int(500, 20_000) : 0;
@@ -212,7 +214,7 @@ export function generateClaudeLogs(dir: string, options: GenerateOptions): Claud
       time += dice.int(5, 600) * 1000;
       file.add({ ...base, type: 'user', uuid: dice.uuid(), timestamp: new Date(time).toISOString(), message: { role: 'user', content: `Prompt ${turn}: fix the "parser", then test` } });
       // Some responses never get a stop_reason; a later line in the file shows they are complete.
-      const response = claudeResponse(dice, base, time, dice.chance(0.2));
+      const response = claudeResponse(dice, base, time, dice.chance(0.2), options.longContext ?? true);
       for (const line of response.lines) file.add(line);
       countResponse(expected, response);
       session.responses.push(response);
@@ -231,7 +233,7 @@ export function generateClaudeLogs(dir: string, options: GenerateOptions): Claud
       for (let turn = 0, count = dice.int(1, 6); turn < count && written < options.responses; turn += 1) {
         time += 3000;
         subagent.add({ ...agentBase, type: 'user', uuid: dice.uuid(), timestamp: new Date(time).toISOString(), message: { role: 'user', content: 'Search the repo' } });
-        const response = claudeResponse(dice, agentBase, time, false);
+        const response = claudeResponse(dice, agentBase, time, false, options.longContext ?? true);
         for (const line of response.lines) subagent.add(line);
         countResponse(expected, response);
         written += 1;
@@ -599,10 +601,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   };
   const generator = source === undefined ? undefined : generators[source];
   if (!generator || !dir) {
-    process.stderr.write(`usage: node scripts/generate-agent-logs.ts ${Object.keys(generators).join('|')} DIR [--responses N] [--seed N]\n`);
+    process.stderr.write(`usage: node scripts/generate-agent-logs.ts ${Object.keys(generators).join('|')} DIR [--responses N] [--seed N] [--no-long-context]\n`);
     process.exit(2);
   }
-  const expected = generator.generate(dir, { responses: flag('responses', 1000), seed: flag('seed', generator.seed) });
+  const expected = generator.generate(dir, { responses: flag('responses', 1000), seed: flag('seed', generator.seed), longContext: !process.argv.includes('--no-long-context') });
   // The per-response list is for tests; the sums are what a reader of this output compares.
   process.stdout.write(`${JSON.stringify(expected, (key, value: unknown) => (key === 'usages' ? undefined : value), 2)}\n`);
 }
