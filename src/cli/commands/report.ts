@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { availableParallelism } from 'node:os';
-import { GROUP_KEYS, aggregateLedger, canonicalTimeZone, configuredTimeZone, costCoverage, parseDateBound, pricingFor, unpricedModels, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
+import { GROUP_KEYS, aggregateLedger, configuredTimeZone, costCoverage, isTimeZone, parseDateBound, pricingFor, unpricedModels, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
 import { ledgerSources } from '../_ledgers.ts';
 import { csvListArg, EXIT, formatTable, jsonArg, printJson, UsageError } from '../_shared.ts';
 
@@ -47,10 +47,9 @@ export default defineCommand({
       throw new UsageError(`--by must be one of ${GROUP_KEYS.join(', ')} (got ${JSON.stringify(by)})`);
     }
     const groupKey = by as GroupKey | undefined;
-    const zoneArg = args.timezone as string | undefined;
-    const givenZone = zoneArg === undefined ? undefined : canonicalTimeZone(zoneArg);
-    if (zoneArg !== undefined && givenZone === undefined) {
-      throw new UsageError(`--timezone: ${JSON.stringify(zoneArg)} is not a time zone; give an IANA name like Europe/Berlin or America/New_York, or UTC`);
+    const givenZone = args.timezone as string | undefined;
+    if (givenZone !== undefined && !isTimeZone(givenZone)) {
+      throw new UsageError(`--timezone: ${JSON.stringify(givenZone)} is not a time zone; give an IANA name like Europe/Berlin or America/New_York, or UTC`);
     }
     const { loaded, paths } = ledgerSources(args.csv);
     const timeZone = givenZone ?? configuredTimeZone(loaded.config);

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { TrackerError, ValidationError } from './errors.ts';
-import { canonicalTimeZone, machineTimeZone } from './report/time-zone.ts';
+import { isTimeZone, machineTimeZone } from './report/time-zone.ts';
 import { issuesFromZod } from './validate.ts';
 
 export const CONFIG_FILE = '.kiro/token-tracker.json';
@@ -80,7 +80,7 @@ const configFields = {
   timezone: z.nullable(
     z
       .string({ error: 'must be a time zone name like Europe/Berlin, or null for the machine\'s zone' })
-      .check(z.refine((name) => canonicalTimeZone(name) !== undefined, { error: 'is not a time zone: give an IANA name like Europe/Berlin or America/New_York, UTC, or null for the machine\'s zone' })),
+      .check(z.refine(isTimeZone, { error: 'is not a time zone: give an IANA name like Europe/Berlin or America/New_York, UTC, or null for the machine\'s zone' })),
   ),
   redaction: redactionSchema,
   pricing: pricingSchema,
@@ -225,7 +225,7 @@ export function namesSeveralLedgers(spec: string): boolean {
 
 /** The zone reports and the site count days in: the `timezone` setting, else the machine's zone. */
 export function configuredTimeZone(config: TrackerConfig): string {
-  return canonicalTimeZone(config.timezone ?? machineTimeZone()) ?? 'UTC';
+  return config.timezone ?? machineTimeZone();
 }
 
 /** Tracking is on unless either the new or the original switch turns it off. */

@@ -23,12 +23,13 @@ export function machineTimeZone(): string {
   return new Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-/** The zone's canonical name (`europe/berlin` -> `Europe/Berlin`, `Etc/UTC` -> `UTC`), or undefined when Intl knows no such zone. */
-export function canonicalTimeZone(name: string): string | undefined {
+/** Whether Intl knows a zone of that name (IANA names in any case, UTC). Names are kept as given: Intl's canonical ones are legacy spellings such as Asia/Katmandu. */
+export function isTimeZone(name: string): boolean {
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
@@ -49,8 +50,9 @@ export class ZoneCalendar {
   private readonly format: Intl.DateTimeFormat;
   private readonly hours = new Map<string, HourOffset>();
 
-  /** `timeZone` must be one Intl knows (see canonicalTimeZone). */
+  /** `timeZone` must be one Intl knows (see isTimeZone). */
   constructor(timeZone: string) {
+    this.timeZone = timeZone;
     this.format = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
@@ -61,7 +63,6 @@ export class ZoneCalendar {
       minute: 'numeric',
       second: 'numeric',
     });
-    this.timeZone = this.format.resolvedOptions().timeZone;
   }
 
   /** Local minus UTC at an instant, in milliseconds. */
