@@ -11,13 +11,15 @@
  *   cache    `report --by day --json` over the same ledger: cold (no cache) against
  *            csv-parse alone, then warm after appending 1,000 rows, time and peak
  *            RSS above the same command on a one-row ledger
+ *   timezone `report --by day --json` over the same ledger, no cache: --timezone UTC
+ *            against --timezone Europe/Berlin (the zone's offset looked up per hour)
  *   concurrency  10 processes x 1,000 records: rows lost, torn, duplicated
  *   import   Claude Code and Codex import speed and peak RSS (scripts/bench-import.ts)
  *   site     astro build time, data step, usage page JS (scripts/bench-site.ts)
  *   hooks    pnpm track record vs pnpm's start-up; the Stop hook init writes,
  *            empty vs 100 MB ledger (scripts/bench-hooks.ts)
  *
- *   node scripts/bench.ts [--runs 50] [--only record,append,report,cache,concurrency,import,site,hooks]
+ *   node scripts/bench.ts [--runs 50] [--only record,append,report,timezone,cache,concurrency,import,site,hooks]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -31,7 +33,7 @@ import { SCAN_CACHE_DIR, appendRecords, percentile, validateRecord } from '../sr
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '50' },
-    only: { type: 'string', default: 'record,append,report,cache,concurrency,import,site,hooks' },
+    only: { type: 'string', default: 'record,append,report,timezone,cache,concurrency,import,site,hooks' },
   },
 });
 const runs = Number(values.runs);
@@ -170,6 +172,25 @@ function benchReport(): void {
   console.log(`report   peak RSS ${format(median.rssMiB)} MiB, ${format(median.rssMiB - baseline.rssMiB)} MiB above the one-row run (target <= 100 MiB)`);
 }
 
+function benchTimeZone(): void {
+  const { big } = fixtures();
+  const zones = ['UTC', 'Europe/Berlin'] as const;
+  const samples = new Map<string, ReturnType<typeof timed>[]>(zones.map((zone) => [zone, []]));
+  // Alternating, so load on the shared machine falls on both alike.
+  for (let round = 0; round < 3; round += 1) {
+    for (const zone of zones) {
+      dropReportCache();
+      samples.get(zone)!.push(timed([cli, 'report', '--by', 'day', '--json', '--timezone', zone, '--csv', big]));
+    }
+  }
+  const median = (zone: string) => samples.get(zone)!.sort((a, b) => a.ms - b.ms)[1]!;
+  const [utc, berlin] = zones.map(median) as [ReturnType<typeof timed>, ReturnType<typeof timed>];
+  const days = (result: { stdout: string }) => (JSON.parse(result.stdout) as { groups: unknown[] }).groups.length;
+  console.log(
+    `timezone report --by day --json, no cache: --timezone UTC ${format(utc.ms, 0)} ms (${days(utc)} days), Europe/Berlin ${format(berlin.ms, 0)} ms (${days(berlin)} days), medians of 3; ratio Berlin / UTC = ${format(berlin.ms / utc.ms, 3)}x (target close to 1)`,
+  );
+}
+
 function benchReportCache(): void {
   const { big, tiny, floor } = fixtures();
   const report = (csv: string) => timed([cli, 'report', '--by', 'day', '--json', '--csv', csv]);
@@ -230,6 +251,7 @@ try {
   if (only.has('record')) benchRecord();
   if (only.has('append')) await benchAppend();
   if (only.has('report')) benchReport();
+  if (only.has('timezone')) benchTimeZone();
   if (only.has('cache')) benchReportCache();
   if (only.has('concurrency')) await benchConcurrency();
   if (only.has('import')) benchScript('bench-import.ts');

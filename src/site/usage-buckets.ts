@@ -9,6 +9,7 @@
  */
 import { usdOfCostUnits } from '../lib/tracker/numbers.ts';
 import type { UsageStats } from '../lib/tracker/report/aggregate.ts';
+import { ZoneCalendar } from '../lib/tracker/report/time-zone.ts';
 
 /** The filterable dimensions; adding one is one entry here and one extractor in usage-data.ts. */
 export const DIMENSIONS = [
@@ -26,8 +27,10 @@ type Measure = (typeof MEASURES)[number];
 export type Measures = Record<Measure, number>;
 
 export interface EmbeddedUsage {
-  /** Days with data, ascending (YYYY-MM-DD, UTC). */
+  /** Days with data, ascending (YYYY-MM-DD in timeZone). */
   days: string[];
+  /** The zone the days are of (the `timezone` setting, else the build machine's); the browser counts "today" in it too. */
+  timeZone: string;
   /** Each dimension's values, in first-seen order; buckets hold indexes into them. */
   values: Record<DimensionKey, string[]>;
   /** [day index, one value index per DIMENSIONS entry, ...MEASURES in order]. */
@@ -68,14 +71,14 @@ export class BucketBuilder {
     });
   }
 
-  finish(budgetUsdMonth: number | null): EmbeddedUsage {
+  finish(budgetUsdMonth: number | null, timeZone: string): EmbeddedUsage {
     const days = [...this.days.keys()];
     const order = days.map((_, index) => index).sort((a, b) => (days[a] ?? '').localeCompare(days[b] ?? ''));
     const rank = new Map(order.map((dayIndex, position) => [dayIndex, position]));
     const buckets = [...this.buckets.values()].map((bucket) => [rank.get(bucket[0] ?? 0) ?? 0, ...bucket.slice(1)]);
     buckets.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
     const values = Object.fromEntries(DIMENSIONS.map((dimension, index) => [dimension.key, [...(this.values[index]?.keys() ?? [])]])) as Record<DimensionKey, string[]>;
-    return { days: order.map((index) => days[index] ?? ''), values, buckets, budgetUsdMonth };
+    return { days: order.map((index) => days[index] ?? ''), timeZone, values, buckets, budgetUsdMonth };
   }
 }
 
@@ -133,12 +136,17 @@ export function filtersQuery(filters: Filters): string {
 
 const DAY_MS = 86_400_000;
 
+/** Today in a zone (YYYY-MM-DD): what the date presets and the month's spend count from. */
+export function todayIn(timeZone: string, now: number = Date.now()): string {
+  return new ZoneCalendar(timeZone).dayOfTime(now);
+}
+
 function dayOf(time: number): string {
   return new Date(time).toISOString().slice(0, 10);
 }
 
 /**
- * The first day (UTC) a range includes, counted from `today`: the ISO week's
+ * The first day a range includes, counted from `today` (a day in the data's zone): the ISO week's
  * Monday, the month's first day, or today and the 29 (89) days before it;
  * null for all time.
  */

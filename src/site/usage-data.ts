@@ -13,6 +13,8 @@ import { costUnitsOf } from '../lib/tracker/numbers.ts';
 import {
   NO_ERROR_KEY,
   UsageAggregator,
+  ZoneCalendar,
+  configuredTimeZone,
   groupKeyOf,
   ledgerNames,
   loadConfig,
@@ -139,7 +141,9 @@ async function* readLedgers(paths: readonly string[], counts: { invalid: number;
 
 /** Streams the ledgers once; invalid rows are counted and left out, as `track report` does. */
 export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
-  const aggregator = new UsageAggregator({ groupBy: PAGE_GROUP_KEYS });
+  const timeZone = configuredTimeZone(choice.loaded.config);
+  const calendar = new ZoneCalendar(timeZone);
+  const aggregator = new UsageAggregator({ groupBy: PAGE_GROUP_KEYS, timeZone });
   const recent = new NewestFirst<RecentError>(RECENT_ERROR_LIMIT);
   const buckets = new BucketBuilder();
   const pricing = pricingFor(choice.loaded);
@@ -147,7 +151,7 @@ export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
   const counts = { invalid: 0, duplicates: 0 };
   for await (const record of readLedgers(choice.paths, counts)) {
     aggregator.add(record);
-    buckets.add(record.timestamp.slice(0, 10), DIMENSION_EXTRACTORS.map((valueOf) => valueOf(record)), measure(record));
+    buckets.add(calendar.dayOf(record.timestamp), DIMENSION_EXTRACTORS.map((valueOf) => valueOf(record)), measure(record));
     if (record.error_occurred) recent.add(recentError(record));
   }
   const { totals, groups } = aggregator.report();
@@ -172,7 +176,7 @@ export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
     },
     errorsByMessage: group('error').filter((entry) => entry.key !== NO_ERROR_KEY),
     recentErrors: recent.newestFirst(),
-    embedded: buckets.finish(choice.loaded.config.site.budget_usd_month),
+    embedded: buckets.finish(choice.loaded.config.site.budget_usd_month, timeZone),
     topSessions,
     unpricedModels: unpricedModels(group('model'), pricing),
   };
@@ -263,11 +267,6 @@ let usage: Promise<UsageData> | undefined;
 export function loadUsageData(): Promise<UsageData> {
   usage ??= readUsage(chooseLedger());
   return usage;
-}
-
-/** The day the build runs on (UTC): what the served pages count "this month" from, before the browser recounts. */
-export function buildDay(): string {
-  return new Date().toISOString().slice(0, 10);
 }
 
 /** The static CSV of the day × model table, written at build time (src/pages/runbook/usage/usage-by-day-and-model.csv.ts). */

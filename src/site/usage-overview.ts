@@ -7,17 +7,12 @@
 import { spendChartSpec } from './charts.ts';
 import { showChart } from './draw-charts.ts';
 import { fillTable } from './fill-table.ts';
-import { RANGE_PRESETS, DIMENSIONS, filtersQuery, monthSpend, rangeStart, readFilters, usageView, type EmbeddedUsage, type Filters } from './usage-buckets.ts';
+import { RANGE_PRESETS, DIMENSIONS, filtersQuery, monthSpend, rangeStart, readFilters, todayIn, usageView, type EmbeddedUsage, type Filters } from './usage-buckets.ts';
 import { OVERVIEW_PARTS, dayModelCells, partChart, partRows, spendFigures, totalFigures, type Figure, type OverviewPart } from './overview.ts';
 
 const source = document.querySelector('script#usage-buckets');
 const form = document.querySelector<HTMLFormElement>('form[data-usage-filters]');
 const data = source?.textContent ? (JSON.parse(source.textContent) as EmbeddedUsage) : undefined;
-
-/** Days are UTC, as in the ledger and `track report`. */
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
-}
 
 function isPart(name: string | undefined): name is OverviewPart {
   return name !== undefined && name in OVERVIEW_PARTS;
@@ -48,9 +43,9 @@ function fillFigures(list: Element, figures: readonly Figure[], kind: 'total' | 
   }
 }
 
-function describe(filters: Filters, day: string): string {
+function describe(filters: Filters, day: string, timeZone: string): string {
   const start = rangeStart(filters.range, day);
-  const parts = [start === null ? 'all days' : `${RANGE_PRESETS.find((preset) => preset.key === filters.range)?.label.toLowerCase()} (${start} to ${day}, UTC)`];
+  const parts = [start === null ? 'all days' : `${RANGE_PRESETS.find((preset) => preset.key === filters.range)?.label.toLowerCase()} (${start} to ${day}, ${timeZone})`];
   for (const { key, label } of DIMENSIONS) {
     const value = filters.values[key];
     if (value !== undefined) parts.push(`${label.toLowerCase()} ${value}`);
@@ -60,7 +55,7 @@ function describe(filters: Filters, day: string): string {
 }
 
 function render(usage: EmbeddedUsage, filters: Filters): void {
-  const day = today();
+  const day = todayIn(usage.timeZone);
   const view = usageView(usage, filters, day);
   const spend = monthSpend(usage, filters, day);
   for (const list of document.querySelectorAll('[data-figures="total"]')) fillFigures(list, totalFigures(view.totals), 'total');
@@ -74,7 +69,7 @@ function render(usage: EmbeddedUsage, filters: Filters): void {
     if (spec) showChart(figure, spec);
   }
   const note = form?.querySelector('[data-filter-note]');
-  if (note) note.textContent = describe(filters, day);
+  if (note) note.textContent = describe(filters, day, usage.timeZone);
 }
 
 function formFilters(element: HTMLFormElement): Filters {
@@ -94,7 +89,7 @@ function showFilters(element: HTMLFormElement, filters: Filters): void {
 
 async function downloadCsv(usage: EmbeddedUsage, filters: Filters): Promise<void> {
   const { csvText } = await import('./csv.ts');
-  const blob = new Blob([csvText(dayModelCells(usageView(usage, filters, today())))], { type: 'text/csv' });
+  const blob = new Blob([csvText(dayModelCells(usageView(usage, filters, todayIn(usage.timeZone))))], { type: 'text/csv' });
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
   link.download = `usage-by-day-and-model${filtersQuery(filters).replace(/[^A-Za-z0-9=&-]+/g, '-')}.csv`;

@@ -26,4 +26,22 @@ describe('the usage data step', () => {
     expect(usage.totals.transactions).toBe(60);
     expect(usage.totals).toEqual((await aggregateLedger(choice.paths, { cache: false })).report.totals);
   });
+
+  it('buckets rows by the days of the timezone setting, and embeds the zone for the browser', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tl-usage-zone-'));
+    mkdirSync(join(root, '.git'));
+    const now = Date.now();
+    // Every 5 h 15 min, so rows fall on both sides of Kathmandu's midnight (18:15 UTC).
+    const records: LedgerRecord[] = fc
+      .sample(validRecordArbitrary, { numRuns: 40, seed: 11 })
+      .map((record, index) => ({ ...record, timestamp: new Date(now - (index + 1) * 18_900_000).toISOString() }));
+    writeFileSync(join(root, 'ledger.csv'), headerLine(2) + formatRows(records, 2));
+    const zone = 'Asia/Kathmandu';
+    const usage = await readUsage(chooseLedger({ TOKEN_LEDGER_CSV: 'ledger.csv', TOKEN_LEDGER_TIMEZONE: zone }, root));
+    const format = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    const expected = [...new Set(records.map((record) => format.format(Date.parse(record.timestamp))))].sort();
+    expect(usage.embedded.timeZone).toBe(zone);
+    expect(usage.embedded.days).toEqual(expected);
+    expect(usage.groups.day.map((group) => group.key)).toEqual(expected);
+  });
 });

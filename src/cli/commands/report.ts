@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { availableParallelism } from 'node:os';
-import { GROUP_KEYS, aggregateLedger, costCoverage, parseDateBound, pricingFor, unpricedModels, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
+import { GROUP_KEYS, aggregateLedger, configuredTimeZone, costCoverage, isTimeZone, parseDateBound, pricingFor, unpricedModels, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
 import { ledgerSources } from '../_ledgers.ts';
 import { csvListArg, EXIT, formatTable, jsonArg, printJson, UsageError } from '../_shared.ts';
 
@@ -31,8 +31,13 @@ export default defineCommand({
   meta: { name: 'report', description: 'Totals and groups of token usage, cost, errors and elapsed time' },
   args: {
     by: { type: 'string', description: `Group by ${GROUP_KEYS.join('|')}`, valueHint: 'KEY' },
-    since: { type: 'string', description: 'Only rows at or after this day (YYYY-MM-DD, UTC) or timestamp', valueHint: 'DATE' },
+    since: { type: 'string', description: 'Only rows at or after this day (YYYY-MM-DD, from midnight in the zone) or timestamp', valueHint: 'DATE' },
     until: { type: 'string', description: 'Only rows up to the end of this day or before this timestamp', valueHint: 'DATE' },
+    timezone: {
+      type: 'string',
+      description: "Zone of days, weeks, months and plain dates: an IANA name like Europe/Berlin, or UTC (default: the timezone setting, else the machine's zone)",
+      valueHint: 'ZONE',
+    },
     ...csvListArg,
     ...jsonArg,
   },
@@ -42,12 +47,18 @@ export default defineCommand({
       throw new UsageError(`--by must be one of ${GROUP_KEYS.join(', ')} (got ${JSON.stringify(by)})`);
     }
     const groupKey = by as GroupKey | undefined;
+    const givenZone = args.timezone as string | undefined;
+    if (givenZone !== undefined && !isTimeZone(givenZone)) {
+      throw new UsageError(`--timezone: ${JSON.stringify(givenZone)} is not a time zone; give an IANA name like Europe/Berlin or America/New_York, or UTC`);
+    }
     const { loaded, paths } = ledgerSources(args.csv);
+    const timeZone = givenZone ?? configuredTimeZone(loaded.config);
     const { report, invalidRows, files, duplicateRows } = await aggregateLedger(paths, {
       aggregate: {
         groupBy: groupKey ? [groupKey] : [],
-        since: args.since ? parseDateBound(args.since, 'since') : undefined,
-        until: args.until ? parseDateBound(args.until, 'until') : undefined,
+        since: args.since ? parseDateBound(args.since, 'since', timeZone) : undefined,
+        until: args.until ? parseDateBound(args.until, 'until', timeZone) : undefined,
+        timeZone,
       },
       threads: availableParallelism(),
     });
@@ -64,7 +75,7 @@ export default defineCommand({
     // By model, the groups say which models have unpriced rows; the price table says which of them it lacks.
     const unpriced = groupKey === 'model' ? unpricedModels(groups, pricingFor(loaded)) : undefined;
     if (args.json) {
-      printJson({ totals: report.totals, groups, ...(groupKey ? { by: groupKey } : {}), ...(unpriced ? { unpriced_models: unpriced } : {}), invalid_rows: invalidRows, duplicate_rows: duplicateRows, files });
+      printJson({ totals: report.totals, groups, ...(groupKey ? { by: groupKey } : {}), time_zone: timeZone, ...(unpriced ? { unpriced_models: unpriced } : {}), invalid_rows: invalidRows, duplicate_rows: duplicateRows, files });
       return EXIT.ok;
     }
     if (report.totals.transactions === 0) {

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { TrackerError, ValidationError } from './errors.ts';
+import { isTimeZone, machineTimeZone } from './report/time-zone.ts';
 import { issuesFromZod } from './validate.ts';
 
 export const CONFIG_FILE = '.kiro/token-tracker.json';
@@ -76,6 +77,11 @@ const configFields = {
   lock_timeout_ms: z
     .int({ error: 'must be a whole number' })
     .check(z.minimum(50, { error: 'must be at least 50' }), z.maximum(5000, { error: 'must be at most 5000 (hooks have a 5 s budget)' })),
+  timezone: z.nullable(
+    z
+      .string({ error: 'must be a time zone name like Europe/Berlin, or null for the machine\'s zone' })
+      .check(z.refine(isTimeZone, { error: 'is not a time zone: give an IANA name like Europe/Berlin or America/New_York, UTC, or null for the machine\'s zone' })),
+  ),
   redaction: redactionSchema,
   pricing: pricingSchema,
   site: siteSchema,
@@ -111,6 +117,7 @@ export const DEFAULT_CONFIG: TrackerConfig = {
   retention_days: 365,
   rotate_size_mb: 100,
   lock_timeout_ms: 2000,
+  timezone: null,
   redaction: { enabled: true, extra_patterns: [] },
   pricing: { file: null },
   site: { top_sessions: 20, budget_usd_month: null },
@@ -125,6 +132,7 @@ export const ENV_OVERRIDES = {
   TOKEN_LEDGER_ENABLED: 'enabled',
   TOKEN_LEDGER_PROMPT_MODE: 'prompt_mode',
   TOKEN_LEDGER_MAX_PROMPT_LENGTH: 'max_prompt_length',
+  TOKEN_LEDGER_TIMEZONE: 'timezone',
 } as const satisfies Record<string, keyof TrackerConfig>;
 
 export interface LoadedConfig {
@@ -213,6 +221,11 @@ export function splitLedgerList(spec: string): string[] {
  */
 export function namesSeveralLedgers(spec: string): boolean {
   return splitLedgerList(spec).length > 1 || /[*?[\]{}]/.test(spec);
+}
+
+/** The zone reports and the site count days in: the `timezone` setting, else the machine's zone. */
+export function configuredTimeZone(config: TrackerConfig): string {
+  return config.timezone ?? machineTimeZone();
 }
 
 /** Tracking is on unless either the new or the original switch turns it off. */

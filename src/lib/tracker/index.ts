@@ -28,6 +28,7 @@ export {
   ENV_OVERRIDES,
   PROMPT_MODES,
   USER_MODES,
+  configuredTimeZone,
   findWorkspaceRoot,
   isTrackingEnabled,
   loadConfig,
@@ -69,6 +70,7 @@ export {
   type UsageReport,
   type UsageStats,
 } from './report/aggregate.ts';
+export { ZoneCalendar, isTimeZone, machineTimeZone } from './report/time-zone.ts';
 export { aggregateLedger, type LedgerScan, type LedgerScanOptions } from './report/ledger-scan.ts';
 export { ledgerUnpricedModels, unpricedModels } from './report/unpriced.ts';
 export { USER_HASH_LENGTH, gitUserEmail, resolveUser, userForLedger } from './record/user.ts';

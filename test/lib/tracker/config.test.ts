@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, loadConfig, recordTransaction, ValidationError, TrackerError } from '../../../src/lib/tracker/index.ts';
+import { DEFAULT_CONFIG, configuredTimeZone, loadConfig, machineTimeZone, recordTransaction, ValidationError, TrackerError } from '../../../src/lib/tracker/index.ts';
 
 function workspace(files: Record<string, string> = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'tl-config-'));
@@ -58,6 +58,16 @@ describe('config', () => {
     const bad = workspace({ '.kiro/token-tracker.json': JSON.stringify({ site: { budget_usd_month: 0, top_sessions: 1.5 } }) });
     expect(() => loadConfig({ cwd: bad, env: {} })).toThrow(/site\.budget_usd_month: 0 must be more than 0, or null for no budget/);
     expect(() => loadConfig({ cwd: bad, env: {} })).toThrow(/site\.top_sessions: 1\.5 must be a whole number/);
+  });
+
+  it('reads the timezone setting and TOKEN_LEDGER_TIMEZONE, the machine\'s zone when unset, and names an unknown zone', () => {
+    const root = workspace({ '.kiro/token-tracker.json': JSON.stringify({ timezone: 'Europe/Berlin' }) });
+    expect(configuredTimeZone(loadConfig({ cwd: root, env: {} }).config)).toBe('Europe/Berlin');
+    expect(configuredTimeZone(loadConfig({ cwd: root, env: { TOKEN_LEDGER_TIMEZONE: 'Asia/Kathmandu' } }).config)).toBe('Asia/Kathmandu');
+    expect(configuredTimeZone(loadConfig({ cwd: workspace(), env: {} }).config)).toBe(machineTimeZone());
+    const bad = workspace({ '.kiro/token-tracker.json': JSON.stringify({ timezone: 'Europe/Berln' }) });
+    expect(() => loadConfig({ cwd: bad, env: {} })).toThrow(/token-tracker\.json[\s\S]*timezone: "Europe\/Berln" is not a time zone: give an IANA name like Europe\/Berlin/);
+    expect(() => loadConfig({ cwd: workspace(), env: { TOKEN_LEDGER_TIMEZONE: 'Mars/Olympus' } })).toThrow(/environment variables[\s\S]*timezone: "Mars\/Olympus"/);
   });
 
   it('rejects a bad env override by name', () => {

@@ -7,6 +7,7 @@
 import { TrackerError } from '../errors.ts';
 import { costUnitsOf, usdOfCostUnits } from '../numbers.ts';
 import type { LedgerRecord } from '../schema.ts';
+import { ZoneCalendar } from './time-zone.ts';
 export { costCoverage } from './coverage.ts';
 
 export const GROUP_KEYS = ['day', 'week', 'month', 'session', 'hook', 'trigger', 'workspace', 'model', 'user', 'error'] as const;
@@ -46,9 +47,9 @@ export interface UsageReport {
 
 const TIME_KEYS: ReadonlySet<GroupKey> = new Set(['day', 'week', 'month']);
 
-/** The ISO 8601 week of a UTC timestamp, like 2026-W05. */
-export function isoWeek(timestamp: string): string {
-  const date = new Date(timestamp.slice(0, 10));
+/** The ISO 8601 week (Monday to Sunday) of a day (YYYY-MM-DD, or a timestamp's first 10 characters), like 2026-W05. */
+export function isoWeek(day: string): string {
+  const date = new Date(day.slice(0, 10));
   const weekday = date.getUTCDay() || 7;
   date.setUTCDate(date.getUTCDate() + 4 - weekday);
   const yearStart = Date.UTC(date.getUTCFullYear(), 0, 1);
@@ -56,14 +57,17 @@ export function isoWeek(timestamp: string): string {
   return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
-export function groupKeyOf(record: LedgerRecord, by: GroupKey): string {
+const UTC_CALENDAR = new ZoneCalendar('UTC');
+
+/** A record's group; day, week and month are the calendar's (UTC unless given). */
+export function groupKeyOf(record: LedgerRecord, by: GroupKey, calendar: ZoneCalendar = UTC_CALENDAR): string {
   switch (by) {
     case 'day':
-      return record.timestamp.slice(0, 10);
+      return calendar.dayOf(record.timestamp);
     case 'week':
-      return isoWeek(record.timestamp);
+      return isoWeek(calendar.dayOf(record.timestamp));
     case 'month':
-      return record.timestamp.slice(0, 7);
+      return calendar.dayOf(record.timestamp).slice(0, 7);
     case 'session':
       return record.session_id;
     case 'hook':
@@ -252,6 +256,8 @@ export interface AggregateOptions {
   since?: string;
   /** Exclusive upper bound, an ISO timestamp. */
   until?: string;
+  /** The zone whose days, weeks and months `day`, `week` and `month` group by (an IANA name; default UTC). */
+  timeZone?: string;
 }
 
 export interface AggregatorState {
@@ -307,9 +313,11 @@ export class UsageAggregator {
   private readonly groups: { by: GroupKey; accumulators: Map<string, StatsAccumulator> }[];
   private readonly options: AggregateOptions;
   private readonly recentErrors: RecentErrors;
+  private readonly calendar: ZoneCalendar;
 
   constructor(options: AggregateOptions = {}) {
     this.options = options;
+    this.calendar = options.timeZone === undefined ? UTC_CALENDAR : new ZoneCalendar(options.timeZone);
     this.groups = (options.groupBy ?? []).map((by) => ({ by, accumulators: new Map() }));
     this.recentErrors = new RecentErrors(options.recentErrors ?? 0);
   }
@@ -320,7 +328,7 @@ export class UsageAggregator {
     if (this.options.until !== undefined && record.timestamp >= this.options.until) return false;
     this.totals.add(record);
     for (const { by, accumulators } of this.groups) {
-      const key = groupKeyOf(record, by);
+      const key = groupKeyOf(record, by, this.calendar);
       let accumulator = accumulators.get(key);
       if (!accumulator) {
         accumulator = new StatsAccumulator();
@@ -371,17 +379,25 @@ export class UsageAggregator {
   }
 }
 
+/** A date and time without a zone designator: a wall-clock time in the report's zone. */
+const WALL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/;
+
 /**
- * Reads a date bound given by a user: a calendar day (YYYY-MM-DD, UTC) or a
- * full ISO timestamp. An end bound given as a day includes that whole day.
+ * Reads a date bound given by a user: a calendar day (YYYY-MM-DD), which
+ * starts at midnight in `timeZone` (an end bound given as a day includes
+ * that whole day), a date and time without a zone (a wall-clock time there),
+ * or a timestamp with one (Z or +01:00).
  */
-export function parseDateBound(text: string, bound: 'since' | 'until'): string {
+export function parseDateBound(text: string, bound: 'since' | 'until', timeZone = 'UTC'): string {
   const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
-  const time = Date.parse(dayOnly ? `${text}T00:00:00.000Z` : text);
-  if (Number.isNaN(time)) {
-    throw new TrackerError('INVALID_INPUT', `--${bound}: ${JSON.stringify(text)} is not a date`, {
-      hint: 'Give a day like 2026-01-31 or a timestamp like 2026-01-31T12:00:00Z.',
-    });
+  if (dayOnly || WALL_TIME.test(text)) {
+    const wall = Date.parse(`${dayOnly ? `${text}T00:00` : text}Z`);
+    if (!Number.isNaN(wall)) return new Date(new ZoneCalendar(timeZone).instantOfWall(dayOnly && bound === 'until' ? wall + 86_400_000 : wall)).toISOString();
+  } else {
+    const time = Date.parse(text);
+    if (!Number.isNaN(time)) return new Date(time).toISOString();
   }
-  return new Date(dayOnly && bound === 'until' ? time + 86_400_000 : time).toISOString();
+  throw new TrackerError('INVALID_INPUT', `--${bound}: ${JSON.stringify(text)} is not a date`, {
+    hint: 'Give a day like 2026-01-31, a local time like 2026-01-31T12:00 or a timestamp like 2026-01-31T12:00:00Z.',
+  });
 }

@@ -405,6 +405,8 @@ function queryKey(aggregate: AggregateOptions, collectIds: boolean): string {
     since: aggregate.since ?? null,
     until: aggregate.until ?? null,
     recentErrors: aggregate.recentErrors ?? 0,
+    // Days, weeks and months differ by zone: a state summed in one is never reused for another.
+    timeZone: aggregate.timeZone ?? 'UTC',
     collectIds,
   });
 }

@@ -1,6 +1,6 @@
 /**
  * The report cache: what each file of a ledger added up to, up to a byte
- * offset, for one query (grouping, date range, recent errors), so the next
+ * offset, for one query (grouping, date range, time zone, recent errors), so the next
  * report reads only the rows appended since. It is an optimisation, never a
  * source of truth: an entry is used only while the file is provably the one
  * it was made from and unchanged before the offset, and deleting the cache

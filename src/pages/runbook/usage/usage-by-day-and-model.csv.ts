@@ -2,10 +2,10 @@
 import type { APIRoute } from 'astro';
 import { csvText } from '../../../site/csv.ts';
 import { dayModelCells } from '../../../site/overview.ts';
-import { NO_FILTERS, usageView } from '../../../site/usage-buckets.ts';
-import { buildDay, loadUsageData } from '../../../site/usage-data.ts';
+import { NO_FILTERS, todayIn, usageView } from '../../../site/usage-buckets.ts';
+import { loadUsageData } from '../../../site/usage-data.ts';
 
 export const GET: APIRoute = async () => {
   const usage = await loadUsageData();
-  return new Response(csvText(dayModelCells(usageView(usage.embedded, NO_FILTERS, buildDay()))), { headers: { 'content-type': 'text/csv; charset=utf-8' } });
+  return new Response(csvText(dayModelCells(usageView(usage.embedded, NO_FILTERS, todayIn(usage.embedded.timeZone)))), { headers: { 'content-type': 'text/csv; charset=utf-8' } });
 };
