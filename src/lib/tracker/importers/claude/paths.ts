@@ -1,5 +1,5 @@
 /** Where Claude Code keeps its transcripts: `<config dir>/projects/<project>/<session>.jsonl` (and `<session>/subagents/`). */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
@@ -27,6 +27,15 @@ export async function claudeTranscripts(configDir: string): Promise<string[]> {
  * beside it), which Claude Code writes separately.
  */
 export async function sessionTranscripts(transcriptPath: string, sessionId: string): Promise<string[]> {
-  const subagents = await glob(`${sessionId.replace(/[^A-Za-z0-9_-]/g, '?')}/subagents/*.jsonl`, { cwd: dirname(transcriptPath), absolute: true });
-  return [resolve(transcriptPath), ...subagents.sort()];
+  // One known folder: listing it is all a hook needs (a glob engine costs each Stop more than the read).
+  const folder = join(dirname(transcriptPath), sessionId, 'subagents');
+  let names: string[];
+  // A session id is a UUID; anything that could climb out of the folder names no subagents.
+  if (!/^[A-Za-z0-9_-]+$/.test(sessionId)) return [resolve(transcriptPath)];
+  try {
+    names = readdirSync(folder).filter((name) => name.endsWith('.jsonl'));
+  } catch {
+    names = [];
+  }
+  return [resolve(transcriptPath), ...names.sort().map((name) => join(folder, name))];
 }
