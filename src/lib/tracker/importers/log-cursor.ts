@@ -122,6 +122,22 @@ function fingerprintBefore(fd: number, offset: number): string {
   return sha256Hex(bytes.subarray(0, read).toString('latin1'));
 }
 
+/** A cursor at the start of a log, with the log's size and time now (zero for a log that is not there). */
+function freshCursor<Carry>(logPath: string, initial: Carry): LogCursor<Carry> {
+  let now: { size: number; mtimeMs: number };
+  try {
+    now = statSync(logPath);
+  } catch {
+    now = { size: 0, mtimeMs: 0 };
+  }
+  return { path: resolve(logPath), offset: 0, lines: 0, fingerprint: '', size: now.size, mtimeMs: now.mtimeMs, carry: initial };
+}
+
+/** Where a reader starts a log: from its cursor when the import keeps cursors, else at the start. */
+export function startCursor<Carry>(cursors: CursorBook<Carry> | undefined, logPath: string, initial: Carry, isCarry: (value: unknown) => value is Carry): LogCursor<Carry> {
+  return cursors?.resume(logPath, initial, isCarry) ?? freshCursor(logPath, initial);
+}
+
 /**
  * The cursor to resume `logPath` from: the saved one when the file still
  * starts with the bytes it read, else a fresh one (offset 0, `initial` carry).
@@ -136,13 +152,7 @@ export function resumeCursor<Carry>(
   isCarry: (value: unknown) => value is Carry,
   shards: Map<string, Shard> = new Map(),
 ): LogCursor<Carry> {
-  let now: { size: number; mtimeMs: number };
-  try {
-    now = statSync(logPath);
-  } catch {
-    now = { size: 0, mtimeMs: 0 };
-  }
-  const fresh: LogCursor<Carry> = { path: resolve(logPath), offset: 0, lines: 0, fingerprint: '', size: now.size, mtimeMs: now.mtimeMs, carry: initial };
+  const fresh = freshCursor(logPath, initial);
   const { shard: file, key } = cursorSlot(ledgerPath, source, logPath);
   let shard = shards.get(file);
   if (!shard) {
@@ -154,8 +164,8 @@ export function resumeCursor<Carry>(
   const { offset, lines, fingerprint, size, mtimeMs, carry } = saved as Partial<LogCursor<unknown>>;
   if (typeof offset !== 'number' || typeof lines !== 'number' || typeof fingerprint !== 'string' || !isCarry(carry)) return fresh;
   const resumed = { ...fresh, offset, lines, fingerprint, carry };
-  if (offset === 0 || (size === now.size && mtimeMs === now.mtimeMs && offset <= now.size)) return resumed;
-  if (now.size < offset) return fresh;
+  if (offset === 0 || (size === fresh.size && mtimeMs === fresh.mtimeMs && offset <= fresh.size)) return resumed;
+  if (fresh.size < offset) return fresh;
   let fd: number;
   try {
     fd = openSync(logPath, 'r');

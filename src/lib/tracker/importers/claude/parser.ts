@@ -6,14 +6,14 @@
  * line; so lines are grouped by that pair and the final line is kept (the one
  * with a stop_reason, else the one with the most output), never the first.
  */
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as z from 'zod/mini';
 import type { RecordInput } from '../../record/record.ts';
 import { LIMITS } from '../../schema.ts';
+import { SchemaCompiledWhenBusy } from '../../validate.ts';
 import { ledgerSessionId, stableTransactionId, workspaceFolderOf } from '../ids.ts';
 import { countSkipped, elapsedSeconds, ledgerTimestamp, type ReadStats } from '../jsonl.ts';
-import { readJsonLinesFrom, type CursorBook, type LogCursor } from '../log-cursor.ts';
+import { readJsonLinesFrom, startCursor, type CursorBook, type LogCursor } from '../log-cursor.ts';
 import { claudeAssistantLineSchema, claudeUserLineSchema, type ClaudeAssistantLine, type ClaudeUserLine } from './schema.ts';
 
 /** Claude Code's model name for messages it made up itself (errors, interruptions); no API call, no usage. */
@@ -64,19 +64,8 @@ function isBetter(line: ClaudeAssistantLine, group: ResponseGroup): boolean {
   return line.message.usage.output_tokens >= group.kept.message.usage.output_tokens;
 }
 
-/** Assistant lines checked so far in this process; past a few hundred, zod's generated parser pays for itself. */
-let assistantLinesChecked = 0;
-const COMPILE_AFTER_LINES = 256;
-let compiledAssistantLine: typeof claudeAssistantLineSchema | undefined;
-
-/** The assistant-line schema: zod's runtime for a hook's few lines, its generated parser (z.compile, same verdicts) for an import's many. */
-function assistantLine(): typeof claudeAssistantLineSchema {
-  if (compiledAssistantLine) return compiledAssistantLine;
-  assistantLinesChecked += 1;
-  if (assistantLinesChecked < COMPILE_AFTER_LINES) return claudeAssistantLineSchema;
-  compiledAssistantLine = z.compile(claudeAssistantLineSchema);
-  return compiledAssistantLine;
-}
+/** An import checks many assistant lines (zod's generated parser pays off); a hook, a few (zod's runtime). */
+const assistantLines = new SchemaCompiledWhenBusy(claudeAssistantLineSchema);
 
 function typeOf(value: unknown): unknown {
   return value !== null && typeof value === 'object' && 'type' in value ? value.type : undefined;
@@ -124,7 +113,7 @@ async function readResponses(
         const user = claudeUserLineSchema.safeParse(value);
         if (user.success) prompt = promptOf(user.data) ?? prompt;
       }
-      const assistant = kind === 'assistant' ? assistantLine().safeParse(value) : undefined;
+      const assistant = kind === 'assistant' ? assistantLines.schema.safeParse(value) : undefined;
       if (!assistant?.success) {
         previousTime = timestampOf(value) ?? previousTime;
         continue;
@@ -202,12 +191,6 @@ function toRecord(group: ResponseGroup, path: string): RecordInput | undefined {
   };
 }
 
-
-function unreadLog(path: string): Omit<LogCursor<ClaudeCarry>, 'carry'> {
-  const { size, mtimeMs } = statSync(path);
-  return { path, offset: 0, lines: 0, fingerprint: '', size, mtimeMs };
-}
-
 /**
  * The responses of the given transcripts as ledger record inputs. A response
  * still being written (the file's last one, without a stop_reason, in a file
@@ -218,7 +201,7 @@ export async function* claudeRecords(files: readonly string[], stats: ReadStats,
   const now = options.now ?? new Date();
   for (const path of files) {
     stats.files += 1;
-    const cursor = options.cursors?.resume(path, NOTHING_CARRIED, isClaudeCarry) ?? { ...unreadLog(path), carry: NOTHING_CARRIED };
+    const cursor = startCursor(options.cursors, path, NOTHING_CARRIED, isClaudeCarry);
     const finished = options.settleAll === true || now.getTime() - cursor.mtimeMs > QUIET_MS;
     // Nothing new, and nothing held that the file's going quiet would release: no need to open it.
     if (cursor.offset === cursor.size && cursor.offset > 0 && (cursor.carry.held.length === 0 || !finished)) {

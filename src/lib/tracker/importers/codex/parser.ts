@@ -10,14 +10,13 @@
  * of its fork chain) and the running total it reached. A copied turn has
  * the key of the original and is added once, whichever file is read first.
  */
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as z from 'zod/mini';
 import type { RecordInput } from '../../record/record.ts';
 import { LIMITS } from '../../schema.ts';
 import { ledgerSessionId, stableTransactionId, workspaceFolderOf } from '../ids.ts';
 import { countSkipped, elapsedSeconds, firstJsonLine, ledgerTimestamp, type ReadStats } from '../jsonl.ts';
-import { readJsonLinesFrom, type CursorBook, type LogCursor } from '../log-cursor.ts';
+import { readJsonLinesFrom, startCursor, type CursorBook, type LogCursor } from '../log-cursor.ts';
 import {
   codexLineSchema,
   codexSessionMetaSchema,
@@ -227,7 +226,7 @@ export async function* codexRecords(files: readonly string[], stats: ReadStats, 
   let parentsRead = false;
   for (const path of files) {
     stats.files += 1;
-    const cursor = options.cursors?.resume(path, NOTHING_CARRIED, isCodexCarry) ?? { ...unreadRollout(path), carry: NOTHING_CARRIED };
+    const cursor = startCursor(options.cursors, path, NOTHING_CARRIED, isCodexCarry);
     if (cursor.offset > 0 && cursor.offset === cursor.size) continue;
     if (!parentsRead) {
       // Every rollout's first line, so a child read before its parent's copy still finds its chain.
@@ -238,7 +237,3 @@ export async function* codexRecords(files: readonly string[], stats: ReadStats, 
   }
 }
 
-function unreadRollout(path: string): Omit<LogCursor<CodexCarry>, 'carry'> {
-  const { size, mtimeMs } = statSync(path);
-  return { path, offset: 0, lines: 0, fingerprint: '', size, mtimeMs };
-}
