@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { loadConfig } from '../../lib/tracker/config.ts';
-import { withLock } from '../../lib/tracker/ledger/lock.ts';
 import { makeLedgerFolder } from '../../lib/tracker/ledger/ledger.ts';
 import { hasIdIndex } from '../../lib/tracker/importers/import-state.ts';
-import { ensureIdIndex, importLockTarget } from '../../lib/tracker/importers/writer.ts';
+import { indexImportedIds } from '../../lib/tracker/importers/writer.ts';
 import { applyInstall, claudeSettingsPath, kiroHooksDir, planClaudeSettings, planKiroHooks, type InstallChange } from '../../lib/tracker/hooks/install.ts';
 import { csvArg, EXIT, hookCommandBase, jsonArg, printJson } from '../_shared.ts';
 
@@ -39,7 +38,7 @@ export default defineCommand({
     const indexed = hasIdIndex(ledgerPath);
     if (!dryRun && !indexed) {
       makeLedgerFolder(ledgerPath);
-      await withLock(importLockTarget(ledgerPath), loaded.config.lock_timeout_ms, () => ensureIdIndex(ledgerPath));
+      await indexImportedIds(ledgerPath, loaded.config.lock_timeout_ms);
     }
 
     const changed = changes.filter((item) => item.status !== 'unchanged');

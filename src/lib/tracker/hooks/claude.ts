@@ -11,14 +11,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrackerError, formatFieldIssue } from '../errors.ts';
-import { withLock } from '../ledger/lock.ts';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../ledger/atomic.ts';
 import { sessionTranscripts } from '../importers/claude/paths.ts';
 import { claudeRecords, type ClaudeCarry } from '../importers/claude/parser.ts';
 import { claudeHookInputSchema, type ClaudeHookInput } from '../importers/claude/schema.ts';
 import { hasIdIndex, importStateDir, ledgerBytes } from '../importers/import-state.ts';
 import { CursorBook } from '../importers/log-cursor.ts';
-import { ensureIdIndex, importLockTarget, newImportSummary, writeImported, type ImportSummary, type ImportTarget } from '../importers/writer.ts';
+import { indexImportedIds, newImportSummary, writeImported, type ImportSummary, type ImportTarget } from '../importers/writer.ts';
 import { issuesFromZod } from '../validate.ts';
 
 /**
@@ -99,7 +98,7 @@ export async function runClaudeHook(input: ClaudeHookInput, target: ClaudeHookTa
  * lock orders them; a payload is removed once imported).
  */
 export async function catchUpClaudeHooks(target: ImportTarget): Promise<ImportSummary[]> {
-  await withLock(importLockTarget(target.ledgerPath), target.loaded.config.lock_timeout_ms, () => ensureIdIndex(target.ledgerPath, target.onIndexProgress));
+  await indexImportedIds(target.ledgerPath, target.loaded.config.lock_timeout_ms, target.onIndexProgress);
   const dir = pendingDir(target.ledgerPath);
   const summaries: ImportSummary[] = [];
   let names: string[];

@@ -42,14 +42,19 @@ export interface WriteCounts {
 }
 
 /** The lock that serialises imports; it is not the ledger's own lock, which appends take to create the header. */
-export function importLockTarget(ledgerPath: string): string {
+function importLockTarget(ledgerPath: string): string {
   return `${ledgerPath}.import`;
 }
 
 /** Makes sure the id index covers the ledger, building it from the ledger when missing. Call under the import lock. */
-export async function ensureIdIndex(ledgerPath: string, onProgress?: (bytesRead: number) => void): Promise<void> {
+async function ensureIdIndex(ledgerPath: string, onProgress?: (bytesRead: number) => void): Promise<void> {
   forgetStateOfMissingLedger(ledgerPath);
   if (!hasIdIndex(ledgerPath)) await buildIdIndex(ledgerPath, onProgress);
+}
+
+/** Builds the id index of a ledger that has none, under the import lock (`init`, and a hook's background catch-up). */
+export function indexImportedIds(ledgerPath: string, lockTimeoutMs: number, onProgress?: (bytesRead: number) => void): Promise<void> {
+  return withLock(importLockTarget(ledgerPath), lockTimeoutMs, () => ensureIdIndex(ledgerPath, onProgress));
 }
 
 export async function writeImported(candidates: AsyncIterable<RecordInput>, target: ImportTarget, counts: WriteCounts): Promise<void> {
@@ -113,17 +118,4 @@ export interface ImportSummary extends ReadStats, WriteCounts {
 
 export function newImportSummary(source: string, ledger: string): ImportSummary {
   return { source, ledger, ...emptyReadStats(), added: 0, duplicates: 0, rejected: 0, rejections: [] };
-}
-
-/**
- * Reads records with `read` and writes the new ones, counting into `summary`
- * as it goes (so a caller can show progress while it runs).
- */
-export async function importRecords(
-  summary: ImportSummary,
-  read: (stats: ReadStats) => AsyncIterable<RecordInput>,
-  target: ImportTarget,
-): Promise<ImportSummary> {
-  await writeImported(read(summary), target, summary);
-  return summary;
 }

@@ -6,9 +6,9 @@ import { aggregateLedger } from '../../../../src/lib/tracker/index.ts';
 import { claudeRecords } from '../../../../src/lib/tracker/importers/claude/parser.ts';
 import { claudeTranscripts, sessionTranscripts } from '../../../../src/lib/tracker/importers/claude/paths.ts';
 import { emptyReadStats, type ReadStats } from '../../../../src/lib/tracker/importers/jsonl.ts';
-import { importRecords, newImportSummary } from '../../../../src/lib/tracker/importers/writer.ts';
+import { newImportSummary } from '../../../../src/lib/tracker/importers/writer.ts';
 import type { RecordInput } from '../../../../src/lib/tracker/record/record.ts';
-import { importWorkspace, ledgerRecords, sums } from './helpers.ts';
+import { importRecords, importWorkspace, ledgerRecords, sums } from './helpers.ts';
 
 const SESSION = '5b0c7f8e-1d1e-4a8e-9a47-3f1d2c0b9e11';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadConfig, readLedger, type LedgerRecord } from '../../../../src/lib/tracker/index.ts';
 import type { ExpectedUsage } from '../../../../scripts/generate-agent-logs.ts';
 import type { ReadStats } from '../../../../src/lib/tracker/importers/jsonl.ts';
-import { importRecords, newImportSummary, type ImportSummary, type ImportTarget } from '../../../../src/lib/tracker/importers/writer.ts';
+import { newImportSummary, writeImported, type ImportSummary, type ImportTarget } from '../../../../src/lib/tracker/importers/writer.ts';
 import type { RecordInput } from '../../../../src/lib/tracker/record/record.ts';
 
 export function importWorkspace(): { root: string; target: ImportTarget } {
@@ -49,4 +49,10 @@ export function importRun(
   target: ImportTarget,
 ): () => Promise<ImportSummary> {
   return () => importRecords(newImportSummary(source, target.ledgerPath), (stats) => read(files, stats), target);
+}
+
+/** Reads records with `read` (counting into the summary) and writes the new ones, as the CLI does without cursors. */
+export async function importRecords(summary: ImportSummary, read: (stats: ReadStats) => AsyncIterable<RecordInput>, target: ImportTarget): Promise<ImportSummary> {
+  await writeImported(read(summary), target, summary);
+  return summary;
 }
