@@ -103,6 +103,9 @@ export const main = (argv) => runCli(argv, { ${command}: () => import('./src/cli
     },
     outfile: `${outDir}/${command}.cjs`,
     format: 'cjs',
+    // bin/token-ledger.cjs runs these bundles as vm scripts with a code cache, where Node 20 has no
+    // loader for import(): esbuild turns each one into a require(), which Node 20 and 22 resolve alike.
+    supported: { 'dynamic-import': false },
     // Bundled ES modules (fdir, under tinyglobby) call createRequire(import.meta.url) as they load.
     define: { 'import.meta.url': '__tlModuleUrl' },
     banner: { js: "const __tlModuleUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -11,15 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLedger, type LedgerRecord } from '../../src/lib/tracker/index.ts';
-import { CLI, runProcess, type CliResult } from '../helpers/cli.ts';
-
-/** A Node older than 22 on this machine (the kind starts with Node 20 at /usr/bin/node). */
-function olderNode(): string {
-  const candidates = ['/usr/bin/node', '/usr/local/bin/node', '/bin/node'];
-  const found = candidates.find((path) => existsSync(path) && Number(execFileSync(path, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).trim()) < 22);
-  if (!found) throw new Error(`no Node older than 22 in ${candidates.join(', ')}; this machine kind starts with Node 20 at /usr/bin/node`);
-  return found;
-}
+import { CLI, olderNode, runProcess, type CliResult } from '../helpers/cli.ts';
 
 const NODES = { 'Node 22': process.execPath, 'Node 20': olderNode() } as const;
 

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,4 +43,12 @@ export function runProcess(
 export function tempWorkspace(prefix = 'tl-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return dir;
+}
+
+/** A Node older than 22 on this machine (the kind starts with Node 20 at /usr/bin/node). */
+export function olderNode(): string {
+  const candidates = ['/usr/bin/node', '/usr/local/bin/node', '/bin/node'];
+  const found = candidates.find((path) => existsSync(path) && Number(execFileSync(path, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).trim()) < 22);
+  if (!found) throw new Error(`no Node older than 22 in ${candidates.join(', ')}; this machine kind starts with Node 20 at /usr/bin/node`);
+  return found;
 }
