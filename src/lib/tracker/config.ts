@@ -26,82 +26,89 @@ function isRegExpSource(source: string): boolean {
   }
 }
 
-const redactionSchema = z.strictObject(
-  {
+// The schemas are built on first use: most hook calls have no config layer to check,
+// and building them costs a hook call more than a millisecond.
+function buildConfigSchemas() {
+  const redactionSchema = z.strictObject(
+    {
+      enabled: z.boolean({ error: 'must be true or false' }),
+      extra_patterns: z.array(
+        z
+          .string({ error: 'must be a regular expression as text' })
+          .check(z.refine(isRegExpSource, { error: 'is not a valid JavaScript regular expression (double backslashes inside JSON)' })),
+        { error: 'must be a list of regular expressions' },
+      ),
+    },
+    { error: 'must be an object with enabled and extra_patterns' },
+  );
+
+  const pricingSchema = z.strictObject(
+    { file: z.nullable(z.string({ error: 'must be a path' })) },
+    { error: 'must be an object with file' },
+  );
+
+  const siteSchema = z.strictObject(
+    {
+      top_sessions: z
+        .int({ error: 'must be a whole number' })
+        .check(z.minimum(0, { error: 'must not be negative (0 builds no session pages)' }), z.maximum(200, { error: 'must be at most 200' })),
+      budget_usd_month: z.nullable(z.number({ error: 'must be a number of US dollars, or null' }).check(z.positive({ error: 'must be more than 0, or null for no budget' }))),
+    },
+    { error: 'must be an object with top_sessions and budget_usd_month' },
+  );
+
+  const configFields = {
     enabled: z.boolean({ error: 'must be true or false' }),
-    extra_patterns: z.array(
-      z
-        .string({ error: 'must be a regular expression as text' })
-        .check(z.refine(isRegExpSource, { error: 'is not a valid JavaScript regular expression (double backslashes inside JSON)' })),
-      { error: 'must be a list of regular expressions' },
-    ),
-  },
-  { error: 'must be an object with enabled and extra_patterns' },
-);
-
-const pricingSchema = z.strictObject(
-  { file: z.nullable(z.string({ error: 'must be a path' })) },
-  { error: 'must be an object with file' },
-);
-
-const siteSchema = z.strictObject(
-  {
-    top_sessions: z
+    csv_file_path: z.string({ error: 'must be a path' }).check(z.minLength(1, { error: 'must not be empty' })),
+    max_prompt_length: z
       .int({ error: 'must be a whole number' })
-      .check(z.minimum(0, { error: 'must not be negative (0 builds no session pages)' }), z.maximum(200, { error: 'must be at most 200' })),
-    budget_usd_month: z.nullable(z.number({ error: 'must be a number of US dollars, or null' }).check(z.positive({ error: 'must be more than 0, or null for no budget' }))),
-  },
-  { error: 'must be an object with top_sessions and budget_usd_month' },
-);
-
-const configFields = {
-  enabled: z.boolean({ error: 'must be true or false' }),
-  csv_file_path: z.string({ error: 'must be a path' }).check(z.minLength(1, { error: 'must not be empty' })),
-  max_prompt_length: z
-    .int({ error: 'must be a whole number' })
-    .check(z.minimum(50, { error: 'must be at least 50' }), z.maximum(100_000, { error: 'must be at most 100000' })),
-  prompt_mode: z.enum(PROMPT_MODES, { error: `must be one of ${PROMPT_MODES.join(', ')}` }),
-  user: z.nullable(
-    z.string({ error: 'must be text (who runs the agent, e.g. an email) or null' }).check(
-      z.maxLength(254, { error: 'must be at most 254 characters' }),
-      z.refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { error: 'must not contain control characters' }),
+      .check(z.minimum(50, { error: 'must be at least 50' }), z.maximum(100_000, { error: 'must be at most 100000' })),
+    prompt_mode: z.enum(PROMPT_MODES, { error: `must be one of ${PROMPT_MODES.join(', ')}` }),
+    user: z.nullable(
+      z.string({ error: 'must be text (who runs the agent, e.g. an email) or null' }).check(
+        z.maxLength(254, { error: 'must be at most 254 characters' }),
+        z.refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { error: 'must not contain control characters' }),
+      ),
     ),
-  ),
-  user_mode: z.enum(USER_MODES, { error: `must be one of ${USER_MODES.join(', ')}` }),
-  max_age_days: z.int({ error: 'must be a whole number' }).check(z.minimum(1, { error: 'must be at least 1' })),
-  backup_enabled: z.boolean({ error: 'must be true or false' }),
-  backup_interval_hours: z.number({ error: 'must be a number' }).check(z.positive({ error: 'must be more than 0' })),
-  compression_enabled: z.boolean({ error: 'must be true or false' }),
-  retention_days: z.int({ error: 'must be a whole number' }).check(z.minimum(1, { error: 'must be at least 1' })),
-  rotate_size_mb: z.number({ error: 'must be a number' }).check(z.minimum(0, { error: 'must not be negative (0 turns rotation off)' })),
-  lock_timeout_ms: z
-    .int({ error: 'must be a whole number' })
-    .check(z.minimum(50, { error: 'must be at least 50' }), z.maximum(5000, { error: 'must be at most 5000 (hooks have a 5 s budget)' })),
-  timezone: z.nullable(
-    z
-      .string({ error: 'must be a time zone name like Europe/Berlin, or null for the machine\'s zone' })
-      .check(z.refine(isTimeZone, { error: 'is not a time zone: give an IANA name like Europe/Berlin or America/New_York, UTC, or null for the machine\'s zone' })),
-  ),
-  redaction: redactionSchema,
-  pricing: pricingSchema,
-  site: siteSchema,
-  // Keys of the original hook-file `configuration` block, accepted as they were.
-  track_tokens: z.boolean({ error: 'must be true or false' }),
-  include_metadata: z.boolean({ error: 'must be true or false' }),
-  error_handling: z.enum(['graceful', 'strict'], { error: 'must be graceful or strict' }),
-};
+    user_mode: z.enum(USER_MODES, { error: `must be one of ${USER_MODES.join(', ')}` }),
+    max_age_days: z.int({ error: 'must be a whole number' }).check(z.minimum(1, { error: 'must be at least 1' })),
+    backup_enabled: z.boolean({ error: 'must be true or false' }),
+    backup_interval_hours: z.number({ error: 'must be a number' }).check(z.positive({ error: 'must be more than 0' })),
+    compression_enabled: z.boolean({ error: 'must be true or false' }),
+    retention_days: z.int({ error: 'must be a whole number' }).check(z.minimum(1, { error: 'must be at least 1' })),
+    rotate_size_mb: z.number({ error: 'must be a number' }).check(z.minimum(0, { error: 'must not be negative (0 turns rotation off)' })),
+    lock_timeout_ms: z
+      .int({ error: 'must be a whole number' })
+      .check(z.minimum(50, { error: 'must be at least 50' }), z.maximum(5000, { error: 'must be at most 5000 (hooks have a 5 s budget)' })),
+    timezone: z.nullable(
+      z
+        .string({ error: 'must be a time zone name like Europe/Berlin, or null for the machine\'s zone' })
+        .check(z.refine(isTimeZone, { error: 'is not a time zone: give an IANA name like Europe/Berlin or America/New_York, UTC, or null for the machine\'s zone' })),
+    ),
+    redaction: redactionSchema,
+    pricing: pricingSchema,
+    site: siteSchema,
+    // Keys of the original hook-file `configuration` block, accepted as they were.
+    track_tokens: z.boolean({ error: 'must be true or false' }),
+    include_metadata: z.boolean({ error: 'must be true or false' }),
+    error_handling: z.enum(['graceful', 'strict'], { error: 'must be graceful or strict' }),
+  };
 
-export const trackerConfigSchema = z.strictObject(configFields);
-
-// A layer may set any field, and any part of a nested one. Built on first use:
-// most hook calls have no layer to check, and the clones cost them a millisecond.
-function buildPartialConfigSchema() {
-  return z.partial(z.strictObject({ ...configFields, redaction: z.partial(redactionSchema), pricing: z.partial(pricingSchema), site: z.partial(siteSchema) }));
+  const complete = z.strictObject(configFields);
+  // A layer may set any field, and any part of a nested one.
+  const partial = z.partial(z.strictObject({ ...configFields, redaction: z.partial(redactionSchema), pricing: z.partial(pricingSchema), site: z.partial(siteSchema) }));
+  return { complete, partial };
 }
-let partialConfigSchema: ReturnType<typeof buildPartialConfigSchema> | undefined;
+let configSchemas: ReturnType<typeof buildConfigSchemas> | undefined;
+const schemas = () => (configSchemas ??= buildConfigSchemas());
 
-export type TrackerConfig = z.output<typeof trackerConfigSchema>;
-type PartialConfig = z.output<ReturnType<typeof buildPartialConfigSchema>>;
+/** The zod schema of a complete configuration. */
+export function trackerConfigSchema(): ReturnType<typeof buildConfigSchemas>['complete'] {
+  return schemas().complete;
+}
+
+export type TrackerConfig = z.output<ReturnType<typeof buildConfigSchemas>['complete']>;
+type PartialConfig = z.output<ReturnType<typeof buildConfigSchemas>['partial']>;
 
 export const DEFAULT_CONFIG: TrackerConfig = {
   enabled: true,
@@ -234,14 +241,13 @@ export function isTrackingEnabled(config: TrackerConfig): boolean {
 }
 
 function checkLayer(raw: unknown, where: string): PartialConfig {
-  partialConfigSchema ??= buildPartialConfigSchema();
-  const result = partialConfigSchema.safeParse(raw);
+  const result = schemas().partial.safeParse(raw);
   if (result.success) return result.data;
   throw new ValidationError(
     'INVALID_CONFIG',
     `Invalid configuration in ${where}; the ledger was not touched`,
     issuesFromZod(result.error, raw),
-    `Fix the listed fields (allowed fields: ${Object.keys(configFields).join(', ')}).`,
+    `Fix the listed fields (allowed fields: ${Object.keys(DEFAULT_CONFIG).join(', ')}).`,
   );
 }
 

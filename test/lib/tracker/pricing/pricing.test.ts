@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, TrackerError, completeRecord, loadConfig } from '../../../../src/lib/tracker/index.ts';
-import { Pricing, parsePriceTable, pricingFor, shippedPriceTable } from '../../../../src/lib/tracker/pricing/pricing.ts';
+import { Pricing, parsePriceTable, priceTableSchema, pricingFor, shippedPriceTable } from '../../../../src/lib/tracker/pricing/pricing.ts';
 
 const shipped = new Pricing([shippedPriceTable()]);
 
@@ -11,6 +11,10 @@ const shipped = new Pricing([shippedPriceTable()]);
 const usage = { input_tokens: 1_000_000 + 200_000 + 3_000_000, output_tokens: 100_000, cache_creation_tokens: 200_000, cache_read_tokens: 3_000_000 };
 
 describe('shipped price table', () => {
+  it('is already in the schema\'s output form, so reading it needs no validation', () => {
+    expect(priceTableSchema.parse(structuredClone(shippedPriceTable()))).toEqual(shippedPriceTable());
+  });
+
   it('prices each part of the input at its own rate (pinned figures)', () => {
     // Sonnet 4.5 below its long-context tier: 0.1M fresh x $3 + 0.02M write x $3.75 + 0.06M read x $0.30 + 0.01M out x $15
     const small = { input_tokens: 180_000, output_tokens: 10_000, cache_creation_tokens: 20_000, cache_read_tokens: 60_000 };
