@@ -3,7 +3,9 @@
  * same run:
  *
  *   pnpm     `pnpm track record` from a user's folder vs `pnpm exec node -e ''`
- *            (pnpm's own start-up); target <= 1.3x
+ *            (pnpm's own start-up); target <= 1.3x. Where valgrind is installed,
+ *            also the same pair in CPU instructions (callgrind, every process
+ *            of the command counted): a figure that the machine's load does not move
  *   claude   the command `init` writes for Claude Code's Stop hook, run by
  *            `sh -c` for a new session each time, in a project with an empty
  *            ledger and in one with a ~100 MB ledger (the first Stop after
@@ -11,7 +13,7 @@
  *            Also a 100 MB ledger that predates the index, never `init`ed:
  *            the Stop hands indexing to the background and returns.
  *
- *   node scripts/bench-hooks.ts [--runs 20]
+ *   node scripts/bench-hooks.ts [--runs 20] [--only pnpm,claude]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,8 +23,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { percentile } from '../src/lib/tracker/index.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, only: { type: 'string', default: 'pnpm,claude' } } });
 const runs = Number(values.runs);
+const only = new Set(values.only.split(','));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'bin', 'token-ledger.cjs');
 const node = process.execPath;
@@ -60,6 +63,28 @@ function benchPnpm(): void {
   }
   console.log(`pnpm     pnpm exec node -e '' p50 ${ms(p50(bareTimes))}; pnpm track record p50 ${ms(p50(recordTimes))} (${runs} runs each)`);
   console.log(`pnpm     ratio pnpm track record / pnpm exec node = ${(p50(recordTimes) / p50(bareTimes)).toFixed(2)}x (target <= 1.3x)`);
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.log('pnpm     instructions: valgrind is not installed; skipped');
+    return;
+  }
+  const recordInstructions = instructions('pnpm', track, user);
+  const bareInstructions = instructions('pnpm', bare, user);
+  console.log(
+    `pnpm     instructions: pnpm track record ${(recordInstructions / 1e6).toFixed(1)} M, pnpm exec node -e '' ${(bareInstructions / 1e6).toFixed(1)} M = ${(recordInstructions / bareInstructions).toFixed(2)}x`,
+  );
+}
+
+/** CPU instructions a command and every process it starts execute, counted by valgrind's callgrind. */
+function instructions(command: string, args: readonly string[], cwd: string): number {
+  const result = spawnSync('valgrind', ['--tool=callgrind', '--trace-children=yes', '--callgrind-out-file=/dev/null', command, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, TOKEN_LEDGER_CSV: '' },
+  });
+  if (result.status !== 0) throw new Error(`valgrind ${command} ${args.join(' ')} failed: ${result.stderr}`);
+  const counts = [...result.stderr.matchAll(/Collected : (\d+)/g)].map((match) => Number(match[1]));
+  if (counts.length === 0) throw new Error(`valgrind printed no instruction count for ${command} ${args.join(' ')}`);
+  return counts.reduce((sum, count) => sum + count, 0);
 }
 
 let sessions = 0;
@@ -140,8 +165,8 @@ function benchClaude(): void {
 }
 
 try {
-  benchPnpm();
-  benchClaude();
+  if (only.has('pnpm')) benchPnpm();
+  if (only.has('claude')) benchClaude();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
