@@ -86,6 +86,7 @@ export interface GenerateOptions {
 }
 
 const START = Date.parse('2025-06-02T09:00:00.000Z');
+const CLAUDE_PACED_RESPONSES = 65_000;
 export const CLAUDE_MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001', 'claude-3-5-haiku-20241022', 'claude-lab-preview-x'] as const;
 export const CODEX_MODELS = ['gpt-5-codex', 'gpt-5', 'gpt-5.1-codex-mini'] as const;
 
@@ -200,6 +201,8 @@ export function generateClaudeLogs(dir: string, options: GenerateOptions): Claud
   const sessions: { project: string; cwd: string; sessionId: string; file: LogFile; responses: ClaudeResponseLines[] }[] = [];
   let time = START;
   let written = 0;
+  // Up to 65k responses the turns are minutes apart; a larger set packs them closer, so it still ends in the past.
+  const pace = Math.min(1, CLAUDE_PACED_RESPONSES / options.responses);
   for (let index = 0; written < options.responses; index += 1) {
     const projectName = `proj-${index % 4}`;
     const cwd = `/home/dev/${projectName}`;
@@ -211,7 +214,7 @@ export function generateClaudeLogs(dir: string, options: GenerateOptions): Claud
     const session = { project, cwd, sessionId, file, responses: [] as ClaudeResponseLines[] };
     const turns = Math.min(dice.int(5, 40), options.responses - written);
     for (let turn = 0; turn < turns; turn += 1) {
-      time += dice.int(5, 600) * 1000;
+      time += Math.round(dice.int(5, 600) * 1000 * pace);
       file.add({ ...base, type: 'user', uuid: dice.uuid(), timestamp: new Date(time).toISOString(), message: { role: 'user', content: `Prompt ${turn}: fix the "parser", then test` } });
       // Some responses never get a stop_reason; a later line in the file shows they are complete.
       const response = claudeResponse(dice, base, time, dice.chance(0.2), options.longContext ?? true);
