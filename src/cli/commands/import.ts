@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { defineCommand } from 'citty';
 import { TrackerError, isTrackingEnabled } from '../../lib/tracker/index.ts';
-import { claudeRecords, type ClaudeCarry } from '../../lib/tracker/importers/claude/parser.ts';
+import { claudeRecordsInParallel } from '../../lib/tracker/importers/claude/parallel.ts';
+import type { ClaudeCarry } from '../../lib/tracker/importers/claude/parser.ts';
 import { claudeConfigDirs, claudeTranscripts } from '../../lib/tracker/importers/claude/paths.ts';
 import { codexRecords, type CodexCarry } from '../../lib/tracker/importers/codex/parser.ts';
 import { codexHome, codexRollouts } from '../../lib/tracker/importers/codex/paths.ts';
@@ -34,7 +35,7 @@ const SOURCES: Record<string, LogSource> = {
     files: claudeTranscripts,
     read: (files, stats, ledgerPath) => {
       const cursors = new CursorBook<ClaudeCarry>(ledgerPath, 'claude');
-      return { records: claudeRecords(files, stats, { cursors }), afterWrite: () => cursors.save() };
+      return { records: claudeRecordsInParallel(files, stats, { cursors }), afterWrite: () => cursors.save() };
     },
   },
   codex: {
