@@ -143,7 +143,7 @@ export default defineCommand({
     },
     threads: {
       type: 'string',
-      description: 'Worker threads reading Claude Code transcripts (default: one per core beside the one writing the ledger; 0: read on one thread)',
+      description: 'Worker threads reading Claude Code transcripts beside the one writing the ledger (default: one per core beyond two; 0: all on one thread)',
       valueHint: 'N',
     },
     ...csvArg,

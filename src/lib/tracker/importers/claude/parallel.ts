@@ -1,5 +1,5 @@
 /**
- * `import claude` on every core: the transcripts to read are cut into tasks
+ * `import claude` on more cores than two: the transcripts to read are cut into tasks
  * of a few MB, which worker threads (read-worker.ts) read while this thread
  * dedups, validates and writes. Results are taken in file order, so the
  * ledger, the counts and the cursors are those of one thread reading the
@@ -22,7 +22,7 @@ export interface TaskResult {
 }
 
 export interface ParallelOptions {
-  /** Worker threads (default: one per core beside the one this thread writes on); 0 reads everything here. */
+  /** Worker threads (default: one per core beyond two, see DEFAULT_THREADS); 0 reads everything here. */
   threads?: number;
   /** Unread bytes below which the read stays on this thread. */
   minBytes?: number;
@@ -30,6 +30,14 @@ export interface ParallelOptions {
   taskBytes?: number;
 }
 
+/**
+ * This thread writes the ledger, which is about half of an import's work,
+ * and every record a worker reads is copied across to it: on two cores a
+ * worker beside it cost a 300k-response import 20% more CPU and 120 MB more
+ * memory and finished later (scripts/bench-import.ts). So workers start
+ * from the third core on.
+ */
+const DEFAULT_THREADS = Math.max(0, availableParallelism() - 2);
 const MIN_PARALLEL_BYTES = 32 << 20;
 const TASK_BYTES = 4 << 20;
 /** Tasks in flight per worker: one being read, one queued, so no worker waits on this thread. */
@@ -107,7 +115,7 @@ class ReadWorker {
  */
 export async function* claudeRecordsInParallel(files: readonly string[], stats: ReadStats, options: ClaudeReadOptions = {}, parallel: ParallelOptions = {}): AsyncGenerator<RecordInput> {
   const reads = planTranscriptReads(files, stats, options);
-  const threads = parallel.threads ?? availableParallelism() - 1;
+  const threads = parallel.threads ?? DEFAULT_THREADS;
   const bytes = reads.reduce((total, read) => total + unreadBytes(read), 0);
   if (threads < 1 || bytes < (parallel.minBytes ?? MIN_PARALLEL_BYTES)) {
     yield* plannedRecords(reads, stats, options.cursors);
