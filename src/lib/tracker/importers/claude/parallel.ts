@@ -40,7 +40,7 @@ export interface ParallelOptions {
 const DEFAULT_THREADS = Math.max(0, availableParallelism() - 2);
 const MIN_PARALLEL_BYTES = 32 << 20;
 const TASK_BYTES = 4 << 20;
-/** Tasks in flight per worker: one being read, one queued, so no worker waits on this thread. */
+/** Tasks read ahead of the one being taken, per worker: enough that a worker seldom waits for this thread, few enough to bound memory. */
 const TASKS_PER_WORKER = 2;
 const WORKER_YOUNG_GENERATION_MB = 8;
 
