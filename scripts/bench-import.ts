@@ -5,8 +5,9 @@
  *   claude   a cold `import claude` of generated transcripts vs `ccusage daily
  *            --json -O` 20.0.24 (installed into a temporary folder, not a
  *            dependency of the project) over the same files: wall, peak RSS,
- *            totals; then a re-import with nothing new, and one after 1,000
- *            responses were appended
+ *            totals, CPU time too (these machines are shared); then a
+ *            re-import with nothing new, and one after 1,000 responses were
+ *            appended, against the same command over an empty folder
  *   codex    a cold `import codex` and a re-import
  *
  *   node scripts/bench-import.ts [--responses N] [--sessions N] [--no-ccusage]
@@ -138,11 +139,16 @@ try {
     );
   }
 
+  // The same command over an empty folder: the start-up and fixed costs a re-import cannot go below.
+  const emptyDir = join(work, 'claude-empty');
+  mkdirSync(join(emptyDir, 'projects'), { recursive: true });
+  const empty = importLedger('claude', emptyDir, join(work, 'empty.csv'));
+  console.log(`import   claude import of an empty folder (start-up): ${empty.seconds.toFixed(2)} s (CPU ${empty.cpuSeconds.toFixed(2)} s)`);
   const again = importLedger('claude', claudeDir, csv);
-  console.log(`import   claude re-import, nothing new: ${again.seconds.toFixed(2)} s (target <= 0.5 s), ${integer.format(again.summary.lines)} lines read, ${again.summary.added} added`);
+  console.log(`import   claude re-import, nothing new: ${again.seconds.toFixed(2)} s (target <= 0.5 s; CPU ${again.cpuSeconds.toFixed(2)} s; ${(again.seconds / empty.seconds).toFixed(2)}x the empty-folder import), ${integer.format(again.summary.lines)} lines read, ${again.summary.added} added`);
   appendResponses(files, 1000);
   const appended = importLedger('claude', claudeDir, csv);
-  console.log(`import   claude after 1,000 appended responses: ${appended.seconds.toFixed(2)} s (target <= 1 s), ${integer.format(appended.summary.lines)} lines read, ${integer.format(appended.summary.added)} added`);
+  console.log(`import   claude after 1,000 appended responses: ${appended.seconds.toFixed(2)} s (target <= 1 s; CPU ${appended.cpuSeconds.toFixed(2)} s; ${(appended.seconds / empty.seconds).toFixed(2)}x the empty-folder import), ${integer.format(appended.summary.lines)} lines read, ${integer.format(appended.summary.added)} added`);
 
   const codexDir = join(work, 'codex');
   const codex = generateCodexLogs(codexDir, { responses: Math.ceil(responses / 2) });
