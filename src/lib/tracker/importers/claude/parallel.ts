@@ -33,7 +33,7 @@ export interface ParallelOptions {
 /**
  * This thread writes the ledger, which is about half of an import's work,
  * and every record a worker reads is copied across to it: on two cores a
- * worker beside it cost a 300k-response import 20% more CPU and 120 MB more
+ * worker beside it cost a 300k-response import 20-25% more CPU and 90-120 MB more
  * memory and finished later (scripts/bench-import.ts). So workers start
  * from the third core on.
  */
