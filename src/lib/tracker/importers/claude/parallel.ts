@@ -32,10 +32,10 @@ export interface ParallelOptions {
 
 /**
  * This thread writes the ledger, which is about half of an import's work,
- * and every record a worker reads is copied across to it: on two cores a
- * worker beside it cost a 300k-response import 20-25% more CPU and 90-120 MB more
- * memory and finished later (scripts/bench-import.ts). So workers start
- * from the third core on.
+ * and every record a worker reads is copied across to it: on two cores,
+ * `import claude --threads 1` of the bench's 300k responses took 20-25%
+ * more CPU and 90-120 MB more memory than `--threads 0`, and finished
+ * later. So workers start from the third core on.
  */
 const DEFAULT_THREADS = Math.max(0, availableParallelism() - 2);
 const MIN_PARALLEL_BYTES = 32 << 20;
