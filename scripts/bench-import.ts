@@ -5,13 +5,16 @@
  *   claude   a cold `import claude` of generated transcripts vs `ccusage daily
  *            --json -O` 20.0.24 (installed into a temporary folder, not a
  *            dependency of the project) over the same files: wall, peak RSS,
- *            totals; then a re-import with nothing new, and one after 1,000
- *            responses were appended
+ *            totals, CPU time too (these machines are shared); then a
+ *            re-import with nothing new, and one after 1,000 responses were
+ *            appended, against the same command over an empty folder
  *   codex    a cold `import codex` and a re-import
  *
- *   node scripts/bench-import.ts [--responses N] [--no-ccusage]
+ *   node scripts/bench-import.ts [--responses N] [--sessions N] [--no-ccusage]
  *
- * --responses 300000 makes the ~500 MB set of the performance issue.
+ * The default is the set of the performance issue: 300,000 responses over
+ * about 2,000 sessions (and their subagents); `--responses 65000
+ * --sessions 3000` makes a quicker one.
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -22,7 +25,9 @@ import { parseArgs } from 'node:util';
 import { claudeTranscripts } from '../src/lib/tracker/importers/claude/paths.ts';
 import { generateClaudeLogs, generateCodexLogs } from './generate-agent-logs.ts';
 
-const { values } = parseArgs({ options: { responses: { type: 'string', default: '65000' }, 'no-ccusage': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { responses: { type: 'string', default: '300000' }, sessions: { type: 'string', default: '2000' }, 'no-ccusage': { type: 'boolean', default: false } },
+});
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'bin', 'token-ledger.cjs');
 const CCUSAGE = 'ccusage@20.0.24';
@@ -30,17 +35,20 @@ const integer = new Intl.NumberFormat('en-US');
 
 interface Timed {
   seconds: number;
+  /** User and system CPU seconds, every thread: on a shared machine, wall time also counts waiting for a core. */
+  cpuSeconds: number;
   peakMiB: number;
   stdout: string;
 }
 
-/** Runs a command under GNU time: wall seconds and the peak RSS of the process. */
+/** Runs a command under GNU time: wall seconds, CPU seconds and the peak RSS of the process. */
 function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Timed {
   const started = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, TOKEN_LEDGER_CSV: '', ...env } });
+  const result = spawnSync('/usr/bin/time', ['-f', '%U %S %M', command, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, TOKEN_LEDGER_CSV: '', ...env } });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
-  return { seconds, peakMiB: Number(result.stderr.trim().split('\n').at(-1)) / 1024, stdout: result.stdout };
+  const [user = 0, system = 0, peakKiB = 0] = (result.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return { seconds, cpuSeconds: user + system, peakMiB: peakKiB / 1024, stdout: result.stdout };
 }
 
 function importLedger(source: string, dir: string, csv: string): Timed & { summary: { lines: number; added: number; duplicates: number } } {
@@ -110,7 +118,7 @@ const work = mkdtempSync(join(tmpdir(), 'tl-bench-import-'));
 try {
   const responses = Number(values.responses);
   const claudeDir = join(work, 'claude');
-  const expected = generateClaudeLogs(claudeDir, { responses });
+  const expected = generateClaudeLogs(claudeDir, { responses, sessions: Number(values.sessions) });
   const files = await claudeTranscripts(claudeDir);
   console.log(`import   claude: ${integer.format(files.length)} transcripts, ${integer.format(expected.lines)} lines, ${megabytes(claudeDir).toFixed(0)} MB, ${integer.format(expected.responses)} responses`);
 
@@ -118,24 +126,29 @@ try {
   const cold = importLedger('claude', claudeDir, csv);
   if (cold.summary.added !== expected.responses) throw new Error(`claude: added ${cold.summary.added}, generated ${expected.responses}`);
   const ours = ledgerTotals(csv);
-  console.log(`import   claude cold: ${cold.seconds.toFixed(2)} s, peak RSS ${cold.peakMiB.toFixed(0)} MiB, ${integer.format(cold.summary.added)} added; ${integer.format(ours.tokens)} tokens, $${ours.cost.toFixed(2)}`);
+  console.log(`import   claude cold: ${cold.seconds.toFixed(2)} s (CPU ${cold.cpuSeconds.toFixed(1)} s), peak RSS ${cold.peakMiB.toFixed(0)} MiB, ${integer.format(cold.summary.added)} added; ${integer.format(ours.tokens)} tokens, $${ours.cost.toFixed(2)}`);
 
   const bin = values['no-ccusage'] ? undefined : installCcusage(work);
   if (bin) {
     const home = join(work, 'empty-home');
     mkdirSync(home);
     const yardstick = ccusageTotals(bin, claudeDir, home);
-    console.log(`import   ${CCUSAGE} daily --json -O: ${yardstick.seconds.toFixed(2)} s, peak RSS ${yardstick.peakMiB.toFixed(0)} MiB; ${integer.format(yardstick.tokens)} tokens, $${yardstick.cost.toFixed(2)}`);
+    console.log(`import   ${CCUSAGE} daily --json -O: ${yardstick.seconds.toFixed(2)} s (CPU ${yardstick.cpuSeconds.toFixed(1)} s), peak RSS ${yardstick.peakMiB.toFixed(0)} MiB; ${integer.format(yardstick.tokens)} tokens, $${yardstick.cost.toFixed(2)}`);
     console.log(
-      `import   ratio cold import / ccusage: wall ${(cold.seconds / yardstick.seconds).toFixed(2)}x (target <= 1.0x), peak RSS ${(cold.peakMiB / yardstick.peakMiB).toFixed(2)}x (target <= 0.3x); tokens ${ours.tokens === yardstick.tokens ? 'equal' : `differ by ${ours.tokens - yardstick.tokens}`}, cost differs by $${(ours.cost - yardstick.cost).toFixed(2)}`,
+      `import   ratio cold import / ccusage: wall ${(cold.seconds / yardstick.seconds).toFixed(2)}x (target <= 1.0x), CPU ${(cold.cpuSeconds / yardstick.cpuSeconds).toFixed(2)}x, peak RSS ${(cold.peakMiB / yardstick.peakMiB).toFixed(2)}x (target <= 0.3x); tokens ${ours.tokens === yardstick.tokens ? 'equal' : `differ by ${ours.tokens - yardstick.tokens}`}, cost differs by $${(ours.cost - yardstick.cost).toFixed(2)}`,
     );
   }
 
+  // The same command over an empty folder: the start-up and fixed costs a re-import cannot go below.
+  const emptyDir = join(work, 'claude-empty');
+  mkdirSync(join(emptyDir, 'projects'), { recursive: true });
+  const empty = importLedger('claude', emptyDir, join(work, 'empty.csv'));
+  console.log(`import   claude import of an empty folder (start-up): ${empty.seconds.toFixed(2)} s (CPU ${empty.cpuSeconds.toFixed(2)} s)`);
   const again = importLedger('claude', claudeDir, csv);
-  console.log(`import   claude re-import, nothing new: ${again.seconds.toFixed(2)} s (target <= 0.5 s), ${integer.format(again.summary.lines)} lines read, ${again.summary.added} added`);
+  console.log(`import   claude re-import, nothing new: ${again.seconds.toFixed(2)} s (target <= 0.5 s; CPU ${again.cpuSeconds.toFixed(2)} s; ${(again.seconds / empty.seconds).toFixed(2)}x the empty-folder import), ${integer.format(again.summary.lines)} lines read, ${again.summary.added} added`);
   appendResponses(files, 1000);
   const appended = importLedger('claude', claudeDir, csv);
-  console.log(`import   claude after 1,000 appended responses: ${appended.seconds.toFixed(2)} s (target <= 1 s), ${integer.format(appended.summary.lines)} lines read, ${integer.format(appended.summary.added)} added`);
+  console.log(`import   claude after 1,000 appended responses: ${appended.seconds.toFixed(2)} s (target <= 1 s; CPU ${appended.cpuSeconds.toFixed(2)} s; ${(appended.seconds / empty.seconds).toFixed(2)}x the empty-folder import), ${integer.format(appended.summary.lines)} lines read, ${integer.format(appended.summary.added)} added`);
 
   const codexDir = join(work, 'codex');
   const codex = generateCodexLogs(codexDir, { responses: Math.ceil(responses / 2) });

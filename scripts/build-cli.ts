@@ -77,7 +77,8 @@ const shared: BuildOptions = {
 
 await build({
   ...shared,
-  entryPoints: [`${root}src/cli/main.ts`],
+  // The import's worker thread is an entry of its own at the build's root, sharing chunks with the commands.
+  entryPoints: { main: `${root}src/cli/main.ts`, 'claude-read-worker': `${root}src/lib/tracker/importers/claude/read-worker.ts` },
   outdir: outDir,
   splitting: true,
   entryNames: '[name]',

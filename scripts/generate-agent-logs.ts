@@ -9,7 +9,7 @@
  * replay their parent's. Each generator returns its own sums,
  * which the tests and the import benchmark compare against.
  *
- *   node scripts/generate-agent-logs.ts claude|codex|gemini|opencode DIR [--responses N] [--seed N]
+ *   node scripts/generate-agent-logs.ts claude|codex|gemini|opencode DIR [--responses N] [--seed N] [--sessions N] [--no-long-context]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,9 +83,12 @@ export interface GenerateOptions {
   seed?: number;
   /** Claude: write requests above the long-context threshold (default true); without them, tools that price tiers differently agree. */
   longContext?: boolean;
+  /** Claude: about how many sessions to spread the responses over (default: 5-40 turns each). */
+  sessions?: number;
 }
 
 const START = Date.parse('2025-06-02T09:00:00.000Z');
+const CLAUDE_PACED_RESPONSES = 65_000;
 export const CLAUDE_MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001', 'claude-3-5-haiku-20241022', 'claude-lab-preview-x'] as const;
 export const CODEX_MODELS = ['gpt-5-codex', 'gpt-5', 'gpt-5.1-codex-mini'] as const;
 
@@ -200,6 +203,10 @@ export function generateClaudeLogs(dir: string, options: GenerateOptions): Claud
   const sessions: { project: string; cwd: string; sessionId: string; file: LogFile; responses: ClaudeResponseLines[] }[] = [];
   let time = START;
   let written = 0;
+  // Up to 65k responses the turns are minutes apart; a larger set packs them closer, so it still ends in the past.
+  const pace = Math.min(1, CLAUDE_PACED_RESPONSES / options.responses);
+  const perSession = options.sessions === undefined ? undefined : options.responses / options.sessions;
+  const turnRange = perSession === undefined ? { min: 5, max: 40 } : { min: Math.max(1, Math.round(perSession / 2)), max: Math.max(1, Math.round((perSession * 3) / 2)) };
   for (let index = 0; written < options.responses; index += 1) {
     const projectName = `proj-${index % 4}`;
     const cwd = `/home/dev/${projectName}`;
@@ -209,9 +216,9 @@ export function generateClaudeLogs(dir: string, options: GenerateOptions): Claud
     const base = { parentUuid: null, isSidechain: false, userType: 'external', cwd, sessionId, version: '2.0.14', gitBranch: 'main' };
     const file = new LogFile(expected);
     const session = { project, cwd, sessionId, file, responses: [] as ClaudeResponseLines[] };
-    const turns = Math.min(dice.int(5, 40), options.responses - written);
+    const turns = Math.min(dice.int(turnRange.min, turnRange.max), options.responses - written);
     for (let turn = 0; turn < turns; turn += 1) {
-      time += dice.int(5, 600) * 1000;
+      time += Math.round(dice.int(5, 600) * 1000 * pace);
       file.add({ ...base, type: 'user', uuid: dice.uuid(), timestamp: new Date(time).toISOString(), message: { role: 'user', content: `Prompt ${turn}: fix the "parser", then test` } });
       // Some responses never get a stop_reason; a later line in the file shows they are complete.
       const response = claudeResponse(dice, base, time, dice.chance(0.2), options.longContext ?? true);
@@ -601,10 +608,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   };
   const generator = source === undefined ? undefined : generators[source];
   if (!generator || !dir) {
-    process.stderr.write(`usage: node scripts/generate-agent-logs.ts ${Object.keys(generators).join('|')} DIR [--responses N] [--seed N] [--no-long-context]\n`);
+    process.stderr.write(`usage: node scripts/generate-agent-logs.ts ${Object.keys(generators).join('|')} DIR [--responses N] [--seed N] [--sessions N] [--no-long-context]\n`);
     process.exit(2);
   }
-  const expected = generator.generate(dir, { responses: flag('responses', 1000), seed: flag('seed', generator.seed), longContext: !process.argv.includes('--no-long-context') });
+  const expected = generator.generate(dir, { responses: flag('responses', 1000), seed: flag('seed', generator.seed), longContext: !process.argv.includes('--no-long-context'), sessions: flags.includes('--sessions') ? flag('sessions', 0) : undefined });
   // The per-response list is for tests; the sums are what a reader of this output compares.
   process.stdout.write(`${JSON.stringify(expected, (key, value: unknown) => (key === 'usages' ? undefined : value), 2)}\n`);
 }

@@ -119,6 +119,17 @@ describe('token-ledger import claude', () => {
     const unknown = await runCli(['import', 'cursor', '--csv', csv], { cwd: root });
     expect(unknown.code).toBe(2);
   });
+
+  it('takes --threads 0 (one thread) and refuses a thread count that is not a whole number', async () => {
+    const { root, csv } = workspace();
+    const dir = join(root, 'claude');
+    const expected = generateClaudeLogs(dir, { responses: 30, seed: 9 });
+    const one = await runCli(['import', 'claude', '--dir', dir, '--threads', '0', '--json', '--csv', csv], { cwd: root });
+    expect(JSON.parse(one.stdout)).toMatchObject({ added: expected.responses });
+    const wrong = await runCli(['import', 'claude', '--dir', dir, '--threads', '1.5', '--csv', csv], { cwd: root });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--threads must be a whole number from 0 to 64 \(got "1\.5"\)/);
+  });
 });
 
 describe('token-ledger import codex', () => {

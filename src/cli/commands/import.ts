@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { defineCommand } from 'citty';
 import { TrackerError, isTrackingEnabled } from '../../lib/tracker/index.ts';
-import { claudeRecords, type ClaudeCarry } from '../../lib/tracker/importers/claude/parser.ts';
+import { claudeRecordsInParallel } from '../../lib/tracker/importers/claude/parallel.ts';
+import type { ClaudeCarry } from '../../lib/tracker/importers/claude/parser.ts';
 import { claudeConfigDirs, claudeTranscripts } from '../../lib/tracker/importers/claude/paths.ts';
 import { codexRecords, type CodexCarry } from '../../lib/tracker/importers/codex/parser.ts';
 import { codexHome, codexRollouts } from '../../lib/tracker/importers/codex/paths.ts';
@@ -22,8 +23,8 @@ interface LogSource {
   /** Where the logs are, and the default folder, for messages. */
   dirHint: string;
   files: (dir: string) => Promise<string[]>;
-  /** Reads the files' usage; `ledgerPath` lets a source resume each file where the last import stopped. */
-  read: (files: readonly string[], stats: ReadStats, ledgerPath: string) => { records: AsyncIterable<RecordInput>; afterWrite?: () => void };
+  /** Reads the files' usage; `ledgerPath` lets a source resume each file where the last import stopped; `threads`, read on worker threads. */
+  read: (files: readonly string[], stats: ReadStats, ledgerPath: string, threads: number | undefined) => { records: AsyncIterable<RecordInput>; afterWrite?: () => void };
 }
 
 const SOURCES: Record<string, LogSource> = {
@@ -32,9 +33,9 @@ const SOURCES: Record<string, LogSource> = {
     defaultDirs: () => claudeConfigDirs(),
     dirHint: 'the folder that holds projects/ (Claude Code: ~/.claude or CLAUDE_CONFIG_DIR)',
     files: claudeTranscripts,
-    read: (files, stats, ledgerPath) => {
+    read: (files, stats, ledgerPath, threads) => {
       const cursors = new CursorBook<ClaudeCarry>(ledgerPath, 'claude');
-      return { records: claudeRecords(files, stats, { cursors }), afterWrite: () => cursors.save() };
+      return { records: claudeRecordsInParallel(files, stats, { cursors }, { threads }), afterWrite: () => cursors.save() };
     },
   },
   codex: {
@@ -64,6 +65,7 @@ const SOURCES: Record<string, LogSource> = {
 };
 
 const integer = new Intl.NumberFormat('en-US');
+const MAX_THREADS = 64;
 
 function progressLine(summary: ImportSummary, totalFiles: number): string {
   return `\r${summary.source}: ${summary.files}/${totalFiles} files, ${integer.format(summary.lines)} lines, ${integer.format(summary.added)} added`;
@@ -83,11 +85,11 @@ async function listFiles(source: LogSource, dirs: readonly string[]): Promise<st
   return (await Promise.all(dirs.map((dir) => source.files(dir)))).flat();
 }
 
-async function importSource(name: string, source: LogSource, files: readonly string[], target: LedgerTarget): Promise<ImportSummary> {
+async function importSource(name: string, source: LogSource, files: readonly string[], target: LedgerTarget, threads?: number): Promise<ImportSummary> {
   const summary = newImportSummary(name, target.path);
   const progress = process.stderr.isTTY ? setInterval(() => process.stderr.write(progressLine(summary, files.length)), 250) : undefined;
   try {
-    const { records, afterWrite } = source.read(files, summary, target.path);
+    const { records, afterWrite } = source.read(files, summary, target.path, threads);
     const onIndexProgress = process.stderr.isTTY ? (bytes: number) => process.stderr.write(`\rindexing the ledger once: ${integer.format(Math.round(bytes / 1e6))} MB read`) : undefined;
     await writeImported(records, { loaded: target.loaded, ledgerPath: target.path, afterWrite, onIndexProgress }, summary);
   } finally {
@@ -102,7 +104,7 @@ async function importSource(name: string, source: LogSource, files: readonly str
 }
 
 /** `import all`: every source whose default folders hold logs, one after the other. */
-async function importAll(target: LedgerTarget, json: boolean): Promise<void> {
+async function importAll(target: LedgerTarget, json: boolean, threads: number | undefined): Promise<void> {
   const found: { name: string; source: LogSource; dirs: string[]; files: string[] }[] = [];
   const missing: string[] = [];
   for (const [name, source] of Object.entries(SOURCES)) {
@@ -112,7 +114,7 @@ async function importAll(target: LedgerTarget, json: boolean): Promise<void> {
     else missing.push(source.label);
   }
   const results: (ImportSummary & { dirs: string[] })[] = [];
-  for (const { name, source, dirs, files } of found) results.push({ ...(await importSource(name, source, files, target)), dirs });
+  for (const { name, source, dirs, files } of found) results.push({ ...(await importSource(name, source, files, target, threads)), dirs });
   if (json) {
     printJson({ found: results.map((result) => result.source), not_found: missing, sources: results });
     return;
@@ -139,6 +141,11 @@ export default defineCommand({
       description: 'Folder of the agent\'s logs (default: its usual folder, see the Agent imports page); not with all',
       valueHint: 'DIR',
     },
+    threads: {
+      type: 'string',
+      description: 'Worker threads reading Claude Code transcripts beside the one writing the ledger (default: one per core beyond two; 0: all on one thread)',
+      valueHint: 'N',
+    },
     ...csvArg,
     ...jsonArg,
   },
@@ -151,6 +158,10 @@ export default defineCommand({
     if (source && missing.length > 0) {
       throw new TrackerError('INVALID_INPUT', `No ${source.label} folder at ${missing.join(', ')}`, { hint: `Point --dir at ${source.dirHint}.` });
     }
+    const threads = args.threads === undefined ? undefined : Number(args.threads);
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0 && threads <= MAX_THREADS)) {
+      throw new UsageError(`import: --threads must be a whole number from 0 to ${MAX_THREADS} (got ${JSON.stringify(args.threads)})`);
+    }
     const target = ledgerTarget(args.csv);
     if (!isTrackingEnabled(target.loaded.config)) {
       process.stderr.write(`token-ledger: nothing imported: tracking is disabled by configuration (${target.loaded.sources.join(', ') || 'defaults'})\n`);
@@ -158,10 +169,10 @@ export default defineCommand({
       return EXIT.ok;
     }
     if (!source) {
-      await importAll(target, args.json === true);
+      await importAll(target, args.json === true, threads);
       return EXIT.ok;
     }
-    const summary = await importSource(args.source, source, await listFiles(source, dirs), target);
+    const summary = await importSource(args.source, source, await listFiles(source, dirs), target, threads);
     if (args.json) printJson({ ...summary, dirs });
     else process.stdout.write(`${describe(summary, source.label, dirs)}\n`);
     return EXIT.ok;

@@ -55,6 +55,12 @@ export function ledgerBytes(ledgerPath: string): number {
   return ledgerFiles(ledgerPath).reduce((total, file) => total + statSync(file).size, 0);
 }
 
+/** One source-day of the index: its key (`<source>/<day>`) and ids. */
+interface DaySet {
+  key: string;
+  ids: Set<string>;
+}
+
 /**
  * The index of imported transaction ids, loaded one source-day at a time.
  * A lookup reads the candidate's day and its neighbours: the lines of one
@@ -63,8 +69,8 @@ export function ledgerBytes(ledgerPath: string): number {
 export class ImportedIds {
   private readonly days = new Map<string, Set<string>>();
   private readonly pending = new Map<string, string[]>();
-  /** A row's time to its day and the days either side: an import asks for a few days many times. */
-  private readonly neighbours = new Map<string, readonly [string, string, string]>();
+  /** A source and a row's day to the id sets of that day and the days either side: an import asks for a few days many times. */
+  private readonly around = new Map<string, { own: DaySet; all: readonly Set<string>[] } | null>();
 
   private readonly ledgerPath: string;
 
@@ -76,8 +82,7 @@ export class ImportedIds {
     return join(idsDir(this.ledgerPath), source, `${day}.txt`);
   }
 
-  private day(source: string, day: string): Set<string> {
-    const key = `${source}/${day}`;
+  private day(key: string, source: string, day: string): Set<string> {
     let ids = this.days.get(key);
     if (!ids) {
       ids = new Set();
@@ -91,36 +96,40 @@ export class ImportedIds {
     return ids;
   }
 
-  private daysAround(timestamp: string): readonly [string, string, string] | undefined {
+  /** The id sets an imported id at `timestamp` may be in; null when the id is not an imported one or the time is not a date. */
+  private setsFor(id: string, timestamp: string) {
+    const source = IMPORTED_ID.exec(id)?.[1];
+    if (source === undefined) return null;
     // Ledger times are ISO 8601 UTC, so their first ten characters are the day; anything else is parsed.
-    const key = /^\d{4}-\d{2}-\d{2}T.*Z$/.test(timestamp) ? timestamp.slice(0, 10) : timestamp;
-    let days = this.neighbours.get(key);
-    if (!days) {
-      const time = Date.parse(key.length === 10 ? `${key}T12:00:00.000Z` : key);
-      if (Number.isNaN(time)) return undefined;
-      days = [dayOf(time - DAY_MS), dayOf(time), dayOf(time + DAY_MS)];
-      this.neighbours.set(key, days);
+    const dayKey = /^\d{4}-\d{2}-\d{2}T.*Z$/.test(timestamp) ? timestamp.slice(0, 10) : timestamp;
+    const key = `${source}/${dayKey}`;
+    let sets = this.around.get(key);
+    if (sets === undefined) {
+      const time = Date.parse(dayKey.length === 10 ? `${dayKey}T12:00:00.000Z` : dayKey);
+      if (Number.isNaN(time)) {
+        sets = null;
+      } else {
+        const [before, own, after] = [dayOf(time - DAY_MS), dayOf(time), dayOf(time + DAY_MS)].map((day) => ({ key: `${source}/${day}`, ids: this.day(`${source}/${day}`, source, day) })) as [DaySet, DaySet, DaySet];
+        sets = { own, all: [before.ids, own.ids, after.ids] };
+      }
+      this.around.set(key, sets);
     }
-    return days;
+    return sets;
   }
 
   has(id: string, timestamp: string): boolean {
-    const source = IMPORTED_ID.exec(id)?.[1];
-    const days = this.daysAround(timestamp);
-    if (source === undefined || days === undefined) return false;
-    return days.some((day) => this.day(source, day).has(id));
+    const sets = this.setsFor(id, timestamp);
+    return sets !== null && sets.all.some((ids) => ids.has(id));
   }
 
   /** Notes an id as held by the ledger; written to disk by flush(). */
   add(id: string, timestamp: string): void {
-    const source = IMPORTED_ID.exec(id)?.[1];
-    const day = this.daysAround(timestamp)?.[1];
-    if (source === undefined || day === undefined) return;
-    this.day(source, day).add(id);
-    const key = `${source}/${day}`;
-    const waiting = this.pending.get(key);
+    const sets = this.setsFor(id, timestamp);
+    if (sets === null) return;
+    sets.own.ids.add(id);
+    const waiting = this.pending.get(sets.own.key);
     if (waiting) waiting.push(id);
-    else this.pending.set(key, [id]);
+    else this.pending.set(sets.own.key, [id]);
   }
 
   /** Appends the ids added since the last flush to their day files. */

@@ -90,3 +90,12 @@ export function emptyReadStats(): ReadStats {
 export function countSkipped(stats: ReadStats, reason: string): void {
   stats.skipped[reason] = (stats.skipped[reason] ?? 0) + 1;
 }
+
+/** Adds what another reader counted (a worker thread's share of an import) into `stats`. */
+export function addReadStats(stats: ReadStats, more: ReadStats): void {
+  stats.files += more.files;
+  stats.lines += more.lines;
+  stats.bad_lines += more.bad_lines;
+  stats.responses += more.responses;
+  for (const [reason, count] of Object.entries(more.skipped)) stats.skipped[reason] = (stats.skipped[reason] ?? 0) + count;
+}

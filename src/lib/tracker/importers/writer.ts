@@ -17,7 +17,8 @@ import { checkRecord } from '../validate.ts';
 import { buildIdIndex, forgetStateOfMissingLedger, hasIdIndex, ImportedIds } from './import-state.ts';
 import { emptyReadStats, type ReadStats } from './jsonl.ts';
 
-const BATCH_SIZE = 2000;
+/** Rows per append: each append takes the ledger's lock and syncs the file once, so a large import writes few, large batches. */
+const BATCH_SIZE = 10_000;
 const MAX_LISTED_REJECTIONS = 5;
 
 export interface ImportTarget {
@@ -61,7 +62,8 @@ export async function writeImported(candidates: AsyncIterable<RecordInput>, targ
   const { loaded, ledgerPath } = target;
   const now = target.now ?? new Date();
   // Importers name the session themselves, so the environment only supplies the user fallback.
-  const env = target.env ?? process.env;
+  // A copy: each read of process.env asks the C library, and every row reads it for its user.
+  const env = target.env ?? { ...process.env };
   // One rules object for the whole import: the compiled schema is cached per rules object.
   const rules = { now, maxAgeDays: null };
   const lockTimeoutMs = loaded.config.lock_timeout_ms;

@@ -9,6 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateClaudeLogs, generateCodexLogs } from '../../../../scripts/generate-agent-logs.ts';
+import { claudeRecordsInParallel } from '../../../../src/lib/tracker/importers/claude/parallel.ts';
 import { claudeRecords, type ClaudeCarry } from '../../../../src/lib/tracker/importers/claude/parser.ts';
 import { claudeTranscripts } from '../../../../src/lib/tracker/importers/claude/paths.ts';
 import { codexRecords, type CodexCarry } from '../../../../src/lib/tracker/importers/codex/parser.ts';
@@ -21,6 +22,10 @@ import { importWorkspace, ledgerRecords } from './helpers.ts';
 
 interface Source {
   name: 'claude' | 'codex';
+  /** How the test names this way of reading. */
+  title: string;
+  /** Property runs: each import through workers starts them afresh, which costs most of a second from the sources. */
+  runs: number;
   generate: (dir: string) => unknown;
   files: (dir: string) => Promise<string[]>;
   /** Reads with cursors when given a book; whole when not. */
@@ -30,12 +35,24 @@ interface Source {
 const SOURCES: Source[] = [
   {
     name: 'claude',
+    title: 'claude',
+    runs: 12,
     generate: (dir) => generateClaudeLogs(dir, { responses: 60, seed: 11 }),
     files: claudeTranscripts,
     read: (files, stats, cursors) => claudeRecords(files, stats, { cursors: cursors as CursorBook<ClaudeCarry> | undefined }),
   },
   {
+    name: 'claude',
+    title: 'claude read in worker threads (tasks of a file or two)',
+    runs: 3,
+    generate: (dir) => generateClaudeLogs(dir, { responses: 60, seed: 11 }),
+    files: claudeTranscripts,
+    read: (files, stats, cursors) => claudeRecordsInParallel(files, stats, { cursors: cursors as CursorBook<ClaudeCarry> | undefined }, { threads: 2, minBytes: 0, taskBytes: 2048 }),
+  },
+  {
     name: 'codex',
+    title: 'codex',
+    runs: 12,
     generate: (dir) => generateCodexLogs(dir, { responses: 60, seed: 12 }),
     files: codexRollouts,
     read: (files, stats, cursors) => codexRecords(files, stats, { cursors: cursors as CursorBook<CodexCarry> | undefined }),
@@ -62,7 +79,7 @@ async function figures(ledgerPath: string): Promise<string[]> {
 
 describe('incremental import', () => {
   for (const source of SOURCES) {
-    it(`${source.name}: any sequence of appends, imported after each, equals one import at the end`, async () => {
+    it(`${source.title}: any sequence of appends, imported after each, equals one import at the end`, async () => {
       const origin = mkdtempSync(join(tmpdir(), `tl-incr-${source.name}-`));
       source.generate(origin);
       const contents = (await source.files(origin)).map((file) => ({ path: relative(origin, file), bytes: readFileSync(file) }));
@@ -95,8 +112,8 @@ describe('incremental import', () => {
           await importWhole(source, await source.files(logs), once);
           expect(await figures(stepwise.ledgerPath)).toEqual(await figures(once.ledgerPath));
         }),
-        { numRuns: 12 },
+        { numRuns: source.runs },
       );
-    });
+    }, 120_000);
   }
 });

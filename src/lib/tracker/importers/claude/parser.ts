@@ -191,6 +191,58 @@ function toRecord(group: ResponseGroup, path: string): RecordInput | undefined {
   };
 }
 
+/** Where one transcript's read starts, and whether the transcript is finished (its last response then counts as complete). */
+export interface TranscriptRead {
+  cursor: LogCursor<ClaudeCarry>;
+  finished: boolean;
+}
+
+/**
+ * Where to read each transcript from (its cursor, when the import keeps
+ * them), counting every one in `stats.files`. A transcript with nothing new,
+ * and nothing held back that its going quiet would release, is left out: it
+ * need not be opened.
+ */
+export function planTranscriptReads(files: readonly string[], stats: ReadStats, options: ClaudeReadOptions = {}): TranscriptRead[] {
+  const now = options.now ?? new Date();
+  const reads: TranscriptRead[] = [];
+  for (const path of files) {
+    stats.files += 1;
+    const cursor = startCursor(options.cursors, path, NOTHING_CARRIED, isClaudeCarry);
+    const finished = options.settleAll === true || now.getTime() - cursor.mtimeMs > QUIET_MS;
+    if (cursor.offset === cursor.size && cursor.offset > 0 && (cursor.carry.held.length === 0 || !finished)) {
+      for (const group of cursor.carry.held) if (isInProgress(group, group.lastLine, finished)) countSkipped(stats, 'in_progress');
+    } else {
+      reads.push({ cursor, finished });
+    }
+  }
+  return reads;
+}
+
+/** One transcript's complete responses from the cursor on, as record inputs, and the cursor after the read. */
+export async function transcriptRecords({ cursor, finished }: TranscriptRead, stats: ReadStats): Promise<{ records: RecordInput[]; next: LogCursor<ClaudeCarry> }> {
+  const { groups, lastLine, next } = await readResponses(cursor.path, stats, cursor, finished);
+  const records: RecordInput[] = [];
+  for (const group of groups) {
+    if (group.kept.message.model === SYNTHETIC_MODEL) {
+      countSkipped(stats, 'synthetic');
+      continue;
+    }
+    if (isInProgress(group, lastLine, finished)) {
+      countSkipped(stats, 'in_progress');
+      continue;
+    }
+    const record = toRecord(group, cursor.path);
+    if (!record) {
+      countSkipped(stats, 'bad_timestamp');
+      continue;
+    }
+    stats.responses += 1;
+    records.push(record);
+  }
+  return { records, next };
+}
+
 /**
  * The responses of the given transcripts as ledger record inputs. A response
  * still being written (the file's last one, without a stop_reason, in a file
@@ -198,34 +250,14 @@ function toRecord(group: ResponseGroup, path: string): RecordInput | undefined {
  * With cursors, each file is read from where the last run stopped.
  */
 export async function* claudeRecords(files: readonly string[], stats: ReadStats, options: ClaudeReadOptions = {}): AsyncGenerator<RecordInput> {
-  const now = options.now ?? new Date();
-  for (const path of files) {
-    stats.files += 1;
-    const cursor = startCursor(options.cursors, path, NOTHING_CARRIED, isClaudeCarry);
-    const finished = options.settleAll === true || now.getTime() - cursor.mtimeMs > QUIET_MS;
-    // Nothing new, and nothing held that the file's going quiet would release: no need to open it.
-    if (cursor.offset === cursor.size && cursor.offset > 0 && (cursor.carry.held.length === 0 || !finished)) {
-      for (const group of cursor.carry.held) if (isInProgress(group, group.lastLine, finished)) countSkipped(stats, 'in_progress');
-      continue;
-    }
-    const { groups, lastLine, next } = await readResponses(path, stats, cursor, finished);
-    for (const group of groups) {
-      if (group.kept.message.model === SYNTHETIC_MODEL) {
-        countSkipped(stats, 'synthetic');
-        continue;
-      }
-      if (isInProgress(group, lastLine, finished)) {
-        countSkipped(stats, 'in_progress');
-        continue;
-      }
-      const record = toRecord(group, path);
-      if (!record) {
-        countSkipped(stats, 'bad_timestamp');
-        continue;
-      }
-      stats.responses += 1;
-      yield record;
-    }
-    options.cursors?.moveTo(next);
+  yield* plannedRecords(planTranscriptReads(files, stats, options), stats, options.cursors);
+}
+
+/** The records of planned reads, one transcript after the other, each cursor moved once its records are taken. */
+export async function* plannedRecords(reads: readonly TranscriptRead[], stats: ReadStats, cursors: CursorBook<ClaudeCarry> | undefined): AsyncGenerator<RecordInput> {
+  for (const read of reads) {
+    const { records, next } = await transcriptRecords(read, stats);
+    yield* records;
+    cursors?.moveTo(next);
   }
 }
