@@ -11,7 +11,7 @@ import { usdOfCostUnits } from '../lib/tracker/numbers.ts';
 import type { UsageStats } from '../lib/tracker/report/aggregate.ts';
 import { ZoneCalendar } from '../lib/tracker/report/time-zone.ts';
 
-/** The filterable dimensions; adding one is one entry here and one extractor in usage-data.ts. */
+/** The filterable dimensions; their keys are group keys of `track report`, and adding one is one entry here. */
 export const DIMENSIONS = [
   { key: 'model', label: 'Model', plural: 'models' },
   { key: 'workspace', label: 'Workspace', plural: 'workspaces' },
@@ -24,7 +24,7 @@ export type DimensionKey = (typeof DIMENSIONS)[number]['key'];
 /** A bucket's measures, in this order after its day index and one value index per dimension. */
 export const MEASURES = ['transactions', 'errors', 'unpriced', 'tokens', 'input', 'output', 'cacheWrite', 'cacheRead', 'costUnits', 'savedUnits'] as const;
 type Measure = (typeof MEASURES)[number];
-export type Measures = Record<Measure, number>;
+type Measures = Record<Measure, number>;
 
 export interface EmbeddedUsage {
   /** Days with data, ascending (YYYY-MM-DD in timeZone). */
@@ -49,46 +49,6 @@ export type BucketStats = Pick<
 
 export interface KeyedStats extends BucketStats {
   key: string;
-}
-
-/** Folds measures into buckets while the ledger streams by; memory grows with buckets, at most one per row. */
-export class BucketBuilder {
-  private readonly days = new Map<string, number>();
-  private readonly values = DIMENSIONS.map(() => new Map<string, number>());
-  private readonly buckets = new Map<string, number[]>();
-
-  add(day: string, dimensionValues: readonly string[], measures: Measures): void {
-    const cells = [indexOf(this.days, day), ...this.values.map((values, index) => indexOf(values, dimensionValues[index] ?? ''))];
-    const id = cells.join(',');
-    let bucket = this.buckets.get(id);
-    if (!bucket) {
-      bucket = [...cells, ...MEASURES.map(() => 0)];
-      this.buckets.set(id, bucket);
-    }
-    const target = bucket;
-    MEASURES.forEach((measure, index) => {
-      target[cells.length + index] = (target[cells.length + index] ?? 0) + measures[measure];
-    });
-  }
-
-  finish(budgetUsdMonth: number | null, timeZone: string): EmbeddedUsage {
-    const days = [...this.days.keys()];
-    const order = days.map((_, index) => index).sort((a, b) => (days[a] ?? '').localeCompare(days[b] ?? ''));
-    const rank = new Map(order.map((dayIndex, position) => [dayIndex, position]));
-    const buckets = [...this.buckets.values()].map((bucket) => [rank.get(bucket[0] ?? 0) ?? 0, ...bucket.slice(1)]);
-    buckets.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
-    const values = Object.fromEntries(DIMENSIONS.map((dimension, index) => [dimension.key, [...(this.values[index]?.keys() ?? [])]])) as Record<DimensionKey, string[]>;
-    return { days: order.map((index) => days[index] ?? ''), timeZone, values, buckets, budgetUsdMonth };
-  }
-}
-
-function indexOf(map: Map<string, number>, value: string): number {
-  let index = map.get(value);
-  if (index === undefined) {
-    index = map.size;
-    map.set(value, index);
-  }
-  return index;
 }
 
 // ---- Filters ----

@@ -24,11 +24,10 @@ const SUMMED = ['transactions', 'tokens_used', 'input_tokens', 'output_tokens', 
 function aggregatorTotals(filters: Filters) {
   const since = rangeStart(filters.range, TODAY);
   const aggregator = new UsageAggregator(since === null ? {} : { since: `${since}T00:00:00.000Z` });
-  const keyOf = { model: 'model', workspace: 'workspace', hook: 'hook', trigger: 'trigger' } as const;
   for (const record of records) {
     const kept = DIMENSIONS.every(({ key }) => {
       const wanted = filters.values[key];
-      return wanted === undefined || (key === 'user' ? (record.user ?? '') === wanted : groupKeyOf(record, keyOf[key]) === wanted);
+      return wanted === undefined || groupKeyOf(record, key) === wanted;
     });
     if (kept) aggregator.add(record);
   }
@@ -40,7 +39,7 @@ describe('usage buckets', () => {
     expect(usage.embedded.buckets.length).toBeGreaterThan(0);
     expect(usage.embedded.buckets.length).toBeLessThanOrEqual(records.length);
     expect([...usage.embedded.values.model].sort()).toEqual([...new Set(records.map((record) => groupKeyOf(record, 'model')))].sort());
-    expect([...usage.embedded.values.user].sort()).toEqual([...new Set(records.map((record) => record.user ?? ''))].sort());
+    expect([...usage.embedded.values.user].sort()).toEqual([...new Set(records.map((record) => groupKeyOf(record, 'user')))].sort());
     expect(usage.embedded.values.user.length).toBeGreaterThan(1);
   });
 

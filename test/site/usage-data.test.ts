@@ -42,6 +42,7 @@ describe('the usage data step', () => {
     const expected = [...new Set(records.map((record) => format.format(Date.parse(record.timestamp))))].sort();
     expect(usage.embedded.timeZone).toBe(zone);
     expect(usage.embedded.days).toEqual(expected);
-    expect(usage.groups.day.map((group) => group.key)).toEqual(expected);
+    const byDay = await aggregateLedger(join(root, 'ledger.csv'), { cache: false, aggregate: { groupBy: ['day'], timeZone: zone } });
+    expect(byDay.report.groups.day?.map((group) => group.key)).toEqual(expected);
   });
 });
