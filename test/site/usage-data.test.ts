@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aggregateLedger, formatRows, headerLine, type LedgerRecord } from '../../src/lib/tracker/index.ts';
-import { chooseLedger, readUsage } from '../../src/site/usage-data.ts';
+import { SCAN_CACHE_DIR, aggregateLedger, formatRows, headerLine, type LedgerRecord } from '../../src/lib/tracker/index.ts';
+import { SESSION_ROW_LIMIT, chooseLedger, readUsage } from '../../src/site/usage-data.ts';
 import { validRecordArbitrary } from '../helpers/records.ts';
 
 describe('the usage data step', () => {
@@ -44,5 +44,38 @@ describe('the usage data step', () => {
     expect(usage.embedded.days).toEqual(expected);
     const byDay = await aggregateLedger(join(root, 'ledger.csv'), { cache: false, aggregate: { groupBy: ['day'], timeZone: zone } });
     expect(byDay.report.groups.day?.map((group) => group.key)).toEqual(expected);
+  });
+
+  it('gives from the report cache, after appends, exactly what a read without it gives, and deleting the cache changes nothing', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tl-usage-cache-'));
+    mkdirSync(join(root, '.git'));
+    const now = Date.now();
+    // Few sessions, so the top ones have many rows (more than a page keeps), and some rows share a time.
+    const records: LedgerRecord[] = fc
+      .sample(validRecordArbitrary, { numRuns: 900, seed: 5 })
+      .map((record, index) => ({ ...record, session_id: `s${index % 7}`, timestamp: new Date(now - (900 - Math.floor(index / 2)) * 600_000).toISOString() }));
+    const ledger = join(root, 'ledger.csv');
+    writeFileSync(ledger, headerLine(2) + formatRows(records.slice(0, 500), 2));
+    const choice = chooseLedger({ TOKEN_LEDGER_CSV: 'ledger.csv' }, root);
+    const first = await readUsage(choice);
+    expect(first).toEqual(await readUsage(choice, { cache: false }));
+    expect(readdirSync(join(root, SCAN_CACHE_DIR))).toHaveLength(2);
+    for (const [from, to] of [
+      [500, 501],
+      [501, 700],
+      [700, 900],
+    ] as const) {
+      appendFileSync(ledger, formatRows(records.slice(from, to), 2));
+      const cached = await readUsage(choice);
+      expect(cached.totals.transactions).toBe(to);
+      expect(cached).toEqual(await readUsage(choice, { cache: false }));
+      for (const session of cached.topSessions) expect(session.rows).toHaveLength(Math.min(SESSION_ROW_LIMIT, session.totals.transactions));
+    }
+    const cached = await readUsage(choice);
+    expect(cached.topSessions.filter((session) => session.totals.transactions > SESSION_ROW_LIMIT)).not.toHaveLength(0);
+    const warm = await readUsage(choice, { threads: 2 });
+    rmSync(join(root, SCAN_CACHE_DIR), { recursive: true });
+    expect(existsSync(join(root, SCAN_CACHE_DIR))).toBe(false);
+    expect(await readUsage(choice)).toEqual(warm);
   });
 });
