@@ -32,7 +32,7 @@ import {
   type UsageGroup,
   type UsageStats,
 } from '../lib/tracker/index.ts';
-import { DIMENSIONS, MEASURES, type DimensionKey, type EmbeddedUsage } from './usage-buckets.ts';
+import { DIMENSIONS, MEASURES, foldOldDays, type DimensionKey, type EmbeddedUsage } from './usage-buckets.ts';
 
 export type { RecentError, SessionRow };
 
@@ -151,7 +151,7 @@ export async function readUsage(choice: LedgerChoice, options: ReadUsageOptions 
 }
 
 /**
- * The cells as the overview's buckets: days ascending, each dimension's values in first-seen order.
+ * The cells as the overview's buckets: days ascending (the oldest folded into months), each dimension's values in first-seen order.
  * The cache saving is priced here, with the build's price table (user overrides included), so the cached cells hold no price.
  */
 function embedCells({ values, keys, sums }: CellTable, pricing: Pricing, budgetUsdMonth: number | null, timeZone: string): EmbeddedUsage {
@@ -180,13 +180,13 @@ function embedCells({ values, keys, sums }: CellTable, pricing: Pricing, budgetU
   }
   // Stable: within a day, buckets stay in first-seen order.
   buckets.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
-  return {
+  return foldOldDays({
     days,
     timeZone,
     values: Object.fromEntries(DIMENSIONS.map(({ key }, position) => [key, values[position + 1] ?? []])) as Record<DimensionKey, string[]>,
     buckets,
     budgetUsdMonth,
-  };
+  });
 }
 
 /** The cell measure each bucket measure is; the saving is priced from the cache reads of priced rows. */
