@@ -314,7 +314,6 @@ export interface AggregatorState {
   sessions: { session: string; byModel: AggregatorState; rows: SessionRow[] }[];
 }
 
-
 /** What the errors page shows of a failed transaction. */
 export type RecentError = Pick<
   LedgerRecord,
@@ -449,7 +448,6 @@ export class UsageAggregator {
   private readonly calendar: ZoneCalendar;
   private readonly cells: CellAccumulator | undefined;
   private readonly sessions = new Map<string, SessionAccumulator>();
-  private readonly sessionRowLimit: number;
 
   constructor(options: AggregateOptions = {}) {
     this.options = options;
@@ -457,12 +455,10 @@ export class UsageAggregator {
     this.groups = (options.groupBy ?? []).map((by) => ({ by, accumulators: new Map() }));
     this.recentErrors = new NewestRows(options.recentErrors ?? 0);
     this.cells = options.cellsBy === undefined || options.cellsBy.length === 0 ? undefined : new CellAccumulator(options.cellsBy);
-    this.sessionRowLimit = options.sessionRows?.limit ?? 0;
     for (const session of options.sessionRows?.sessions ?? []) {
-      this.sessions.set(session, { byModel: new UsageAggregator({ groupBy: ['model'] }), rows: new NewestRows(this.sessionRowLimit) });
+      this.sessions.set(session, { byModel: new UsageAggregator({ groupBy: ['model'] }), rows: new NewestRows(options.sessionRows?.limit ?? 0) });
     }
   }
-
 
   /** Adds a record; returns false when the date range leaves it out. */
   add(record: LedgerRecord): boolean {
