@@ -15,7 +15,7 @@
  *            against --timezone Europe/Berlin (the zone's offset looked up per hour)
  *   concurrency  10 processes x 1,000 records: rows lost, torn, duplicated
  *   import   Claude Code and Codex import speed and peak RSS (scripts/bench-import.ts)
- *   site     astro build time, data step, usage page JS (scripts/bench-site.ts)
+ *   site     astro build time, sample ledger vs 500k rows cold and warm, embedded buckets, usage page JS (scripts/bench-site.ts)
  *   hooks    pnpm track record vs pnpm's start-up; the Stop hook init writes,
  *            empty vs 100 MB ledger (scripts/bench-hooks.ts)
  *

@@ -11,7 +11,7 @@ import { usdOfCostUnits } from '../lib/tracker/numbers.ts';
 import type { UsageStats } from '../lib/tracker/report/aggregate.ts';
 import { ZoneCalendar } from '../lib/tracker/report/time-zone.ts';
 
-/** The filterable dimensions; adding one is one entry here and one extractor in usage-data.ts. */
+/** The filterable dimensions; their keys are group keys of `track report`, and adding one is one entry here. */
 export const DIMENSIONS = [
   { key: 'model', label: 'Model', plural: 'models' },
   { key: 'workspace', label: 'Workspace', plural: 'workspaces' },
@@ -24,10 +24,10 @@ export type DimensionKey = (typeof DIMENSIONS)[number]['key'];
 /** A bucket's measures, in this order after its day index and one value index per dimension. */
 export const MEASURES = ['transactions', 'errors', 'unpriced', 'tokens', 'input', 'output', 'cacheWrite', 'cacheRead', 'costUnits', 'savedUnits'] as const;
 type Measure = (typeof MEASURES)[number];
-export type Measures = Record<Measure, number>;
+type Measures = Record<Measure, number>;
 
 export interface EmbeddedUsage {
-  /** Days with data, ascending (YYYY-MM-DD in timeZone). */
+  /** Days with data, ascending (YYYY-MM-DD in timeZone); those before the fold horizon as their months (YYYY-MM, see foldOldDays). */
   days: string[];
   /** The zone the days are of (the `timezone` setting, else the build machine's); the browser counts "today" in it too. */
   timeZone: string;
@@ -51,44 +51,55 @@ export interface KeyedStats extends BucketStats {
   key: string;
 }
 
-/** Folds measures into buckets while the ledger streams by; memory grows with buckets, at most one per row. */
-export class BucketBuilder {
-  private readonly days = new Map<string, number>();
-  private readonly values = DIMENSIONS.map(() => new Map<string, number>());
-  private readonly buckets = new Map<string, number[]>();
+/** The longest date preset, in days. */
+const LONGEST_PRESET_DAYS = 90;
 
-  add(day: string, dimensionValues: readonly string[], measures: Measures): void {
-    const cells = [indexOf(this.days, day), ...this.values.map((values, index) => indexOf(values, dimensionValues[index] ?? ''))];
-    const id = cells.join(',');
-    let bucket = this.buckets.get(id);
-    if (!bucket) {
-      bucket = [...cells, ...MEASURES.map(() => 0)];
-      this.buckets.set(id, bucket);
-    }
-    const target = bucket;
-    MEASURES.forEach((measure, index) => {
-      target[cells.length + index] = (target[cells.length + index] ?? 0) + measures[measure];
-    });
-  }
-
-  finish(budgetUsdMonth: number | null, timeZone: string): EmbeddedUsage {
-    const days = [...this.days.keys()];
-    const order = days.map((_, index) => index).sort((a, b) => (days[a] ?? '').localeCompare(days[b] ?? ''));
-    const rank = new Map(order.map((dayIndex, position) => [dayIndex, position]));
-    const buckets = [...this.buckets.values()].map((bucket) => [rank.get(bucket[0] ?? 0) ?? 0, ...bucket.slice(1)]);
-    buckets.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
-    const values = Object.fromEntries(DIMENSIONS.map((dimension, index) => [dimension.key, [...(this.values[index]?.keys() ?? [])]])) as Record<DimensionKey, string[]>;
-    return { days: order.map((index) => days[index] ?? ''), timeZone, values, buckets, budgetUsdMonth };
-  }
+/**
+ * The first day whose buckets stay by day: the first of the month that holds
+ * the day LONGEST_PRESET_DAYS before the newest day with data. Every preset
+ * and the month's spend (this month and last) start on or after it for any
+ * "today" from that newest day on, so the days before it are only ever summed whole.
+ */
+export function foldHorizon(newestDay: string): string {
+  return `${dayOf(Date.parse(`${newestDay}T00:00:00.000Z`) - (LONGEST_PRESET_DAYS - 1) * DAY_MS).slice(0, 7)}-01`;
 }
 
-function indexOf(map: Map<string, number>, value: string): number {
-  let index = map.get(value);
-  if (index === undefined) {
-    index = map.size;
-    map.set(value, index);
+/**
+ * Folds the buckets of days before the fold horizon into one per month and
+ * combination of values: a year of a team's ledger embeds about a third as
+ * many buckets, every preset's figures unchanged; the per-day chart and the
+ * day × model table show those months as months.
+ */
+export function foldOldDays(data: EmbeddedUsage): EmbeddedUsage {
+  const newest = data.days.at(-1);
+  if (newest === undefined) return data;
+  const horizon = foldHorizon(newest);
+  if ((data.days[0] ?? '') >= horizon) return data;
+  const label = (day: string) => (day < horizon ? day.slice(0, 7) : day);
+  // Labels keep the days' order, so the folded list is ascending too.
+  const days = [...new Set(data.days.map(label))];
+  const folded = data.days.map((day) => days.indexOf(label(day)));
+  const merged = new Map<string, number[]>();
+  for (const bucket of data.buckets) {
+    const day = folded[bucket[0] ?? 0] ?? 0;
+    const values = bucket.slice(1, MEASURE_OFFSET);
+    const id = `${day},${values.join(',')}`;
+    const target = merged.get(id);
+    if (target) for (let index = MEASURE_OFFSET; index < bucket.length; index += 1) target[index] = (target[index] ?? 0) + (bucket[index] ?? 0);
+    else merged.set(id, [day, ...values, ...bucket.slice(MEASURE_OFFSET)]);
   }
-  return index;
+  return { ...data, days, buckets: [...merged.values()] };
+}
+
+/** A folded month (YYYY-MM) rather than a day. */
+function isMonth(key: string): boolean {
+  return key.length === 7;
+}
+
+/** The fold horizon of data with folded months; null when every day is a day. */
+export function foldedBefore(data: EmbeddedUsage): string | null {
+  const newest = data.days.at(-1);
+  return newest !== undefined && isMonth(data.days[0] ?? '') ? foldHorizon(newest) : null;
 }
 
 // ---- Filters ----
@@ -267,16 +278,18 @@ export function usageView(data: EmbeddedUsage, filters: Filters, today: string):
   return { totals: statsOf(total), days: withQuietDays(perDay), byDimension, dayModel };
 }
 
+/** Every month from the first folded one to the last, then every day from the first to the last, with their sums (quiet ones empty). */
 function withQuietDays(perDay: Map<string, Sums>): KeyedStats[] {
-  const days = [...perDay.keys()].sort();
-  const first = days[0];
-  const last = days.at(-1);
-  if (first === undefined || last === undefined) return [];
+  const keys = [...perDay.keys()].sort();
+  const months = keys.filter(isMonth);
+  const days = keys.filter((key) => !isMonth(key));
   const filled: KeyedStats[] = [];
-  for (let time = Date.parse(first); time <= Date.parse(last); time += DAY_MS) {
-    const day = dayOf(time);
-    filled.push({ key: day, ...statsOf(perDay.get(day) ?? emptySums()) });
-  }
+  const fill = (first: string | undefined, last: string | undefined, next: (key: string) => string) => {
+    if (first === undefined || last === undefined) return;
+    for (let key = first; key <= last; key = next(key)) filled.push({ key, ...statsOf(perDay.get(key) ?? emptySums()) });
+  };
+  fill(months[0], months.at(-1), (month) => new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1)).toISOString().slice(0, 7));
+  fill(days[0], days.at(-1), (day) => dayOf(Date.parse(`${day}T00:00:00.000Z`) + DAY_MS));
   return filled;
 }
 
@@ -314,6 +327,8 @@ export function monthSpend(data: EmbeddedUsage, filters: Filters, today: string)
   const dailyUnits = { thisMonth: new Array<number>(daysInMonth).fill(0), lastMonth: new Array<number>(previousDays).fill(0) };
   for (const bucket of selectBuckets(data, { ...filters, range: 'all' }, null)) {
     const day = data.days[bucket[0] ?? 0] ?? '';
+    // A month folded away is before last month for any day the page can be viewed on (from the ledger's newest day on).
+    if (isMonth(day)) continue;
     const dayOfMonth = Number(day.slice(8, 10));
     const units = bucket[MEASURE_OFFSET + MEASURES.indexOf('costUnits')] ?? 0;
     if (day.startsWith(month) && day <= today) {

@@ -1,38 +1,46 @@
 /**
  * The data step of the usage report pages (/runbook/usage/): picks the
- * ledgers, reads them once per build and aggregates them with the same
- * UsageAggregator as `track report`, so the pages and the terminal agree
- * (a transaction id in two ledgers counts once, as in `track report`);
- * folds them into the day × dimension buckets the overview embeds
- * (usage-buckets.ts); and reads them a second time for the rows of the
+ * ledgers and reads them once per build through `aggregateLedger`, as
+ * `track report` does, with the same report cache beside each ledger, so a
+ * rebuild reads only the rows appended since the last one and the pages and
+ * the terminal agree (a transaction id in two ledgers counts once). The same
+ * read sums the day × dimension cells the overview embeds as buckets
+ * (usage-buckets.ts); a second, cached the same way, keeps the rows of the
  * sessions that get a page of their own.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { costUnitsOf } from '../lib/tracker/numbers.ts';
 import {
+  CELL_MEASURES,
   NO_ERROR_KEY,
-  UsageAggregator,
-  ZoneCalendar,
+  aggregateLedger,
   configuredTimeZone,
-  groupKeyOf,
   ledgerNames,
   loadConfig,
   pricingFor,
-  readAllParts,
   resolveLedgers,
   unpricedModels,
+  type CellTable,
   type GroupKey,
+  type LedgerScanOptions,
   type LoadedConfig,
   type Pricing,
-  type LedgerRecord,
+  type RecentError,
+  type SessionRow,
   type UsageGroup,
   type UsageStats,
 } from '../lib/tracker/index.ts';
-import { BucketBuilder, DIMENSIONS, type DimensionKey, type EmbeddedUsage, type Measures } from './usage-buckets.ts';
+import { DIMENSIONS, MEASURES, foldOldDays, type DimensionKey, type EmbeddedUsage } from './usage-buckets.ts';
 
-/** Groups the pages show; `error` groups rows by error message. */
-export const PAGE_GROUP_KEYS = ['day', 'model', 'hook', 'trigger', 'workspace', 'session', 'error'] as const satisfies readonly GroupKey[];
+export type { RecentError, SessionRow };
+
+/**
+ * Groups the pages take from the report (the rest of their figures come from the buckets): `model` names the
+ * unpriced models, `session` ranks the sessions, `error` groups rows by error message.
+ */
+export const PAGE_GROUP_KEYS = ['model', 'session', 'error'] as const satisfies readonly GroupKey[];
 type PageGroupKey = (typeof PAGE_GROUP_KEYS)[number];
 
 /** The newest errors kept for the errors page; older ones only count in the groups. */
@@ -54,22 +62,12 @@ export interface LedgerChoice {
 /** The newest rows kept for a session's page; older ones only count in its totals. */
 export const SESSION_ROW_LIMIT = 100;
 
-export type SessionRow = Pick<
-  LedgerRecord,
-  'timestamp' | 'model' | 'hook_name' | 'tokens_used' | 'cost_usd' | 'error_occurred' | 'error_message' | 'prompt_text' | 'transaction_id'
->;
-
 export interface SessionDetail {
   totals: UsageGroup;
   byModel: UsageGroup[];
   /** Newest first, at most SESSION_ROW_LIMIT. */
   rows: SessionRow[];
 }
-
-export type RecentError = Pick<
-  LedgerRecord,
-  'timestamp' | 'session_id' | 'workspace_folder' | 'hook_name' | 'model' | 'error_message' | 'prompt_text' | 'transaction_id'
->;
 
 export interface UsageData {
   /** The ledgers' file names only: a full path would publish a local folder layout. */
@@ -114,151 +112,104 @@ function resolveConfigured(spec: string, root: string): string[] {
   }
 }
 
-/**
- * The valid rows of every ledger, each file's rotated parts then its live
- * file; a row whose transaction id an earlier ledger holds is counted in
- * `counts.duplicates` and left out, as `track report` does.
- */
-async function* readLedgers(paths: readonly string[], counts: { invalid: number; duplicates: number }): AsyncGenerator<LedgerRecord> {
-  const earlier = new Set<string>();
-  for (const path of paths) {
-    const here: string[] = [];
-    for await (const row of readAllParts(path)) {
-      if (!row.ok) {
-        counts.invalid += 1;
-        continue;
-      }
-      if (earlier.has(row.record.transaction_id)) {
-        counts.duplicates += 1;
-        continue;
-      }
-      if (paths.length > 1) here.push(row.record.transaction_id);
-      yield row.record;
-    }
-    for (const id of here) earlier.add(id);
-  }
+/** What the overview's cells are keyed by: the day, then each dimension (their keys are group keys). */
+const CELLS_BY = ['day', ...DIMENSIONS.map(({ key }) => key)] as const satisfies readonly GroupKey[];
+
+export interface ReadUsageOptions {
+  /** Use and update the report cache beside each ledger (default true); false reads every row and writes nothing. */
+  cache?: boolean;
+  /** Worker threads for the ledger reads (default: one per core). */
+  threads?: number;
 }
 
-/** Streams the ledgers once; invalid rows are counted and left out, as `track report` does. */
-export async function readUsage(choice: LedgerChoice): Promise<UsageData> {
+/** Reads the ledgers once (the sessions' rows in a second read); invalid rows are counted and left out, as `track report` does. */
+export async function readUsage(choice: LedgerChoice, options: ReadUsageOptions = {}): Promise<UsageData> {
   const timeZone = configuredTimeZone(choice.loaded.config);
-  const calendar = new ZoneCalendar(timeZone);
-  const aggregator = new UsageAggregator({ groupBy: PAGE_GROUP_KEYS, timeZone });
-  const recent = new NewestFirst<RecentError>(RECENT_ERROR_LIMIT);
-  const buckets = new BucketBuilder();
-  const pricing = pricingFor(choice.loaded);
-  const measure = measurer(pricing);
-  const counts = { invalid: 0, duplicates: 0 };
-  for await (const record of readLedgers(choice.paths, counts)) {
-    aggregator.add(record);
-    buckets.add(calendar.dayOf(record.timestamp), DIMENSION_EXTRACTORS.map((valueOf) => valueOf(record)), measure(record));
-    if (record.error_occurred) recent.add(recentError(record));
-  }
-  const { totals, groups } = aggregator.report();
+  const scanOptions: LedgerScanOptions = { cache: options.cache ?? true, threads: options.threads ?? availableParallelism() };
+  const scan = await aggregateLedger(choice.paths, {
+    ...scanOptions,
+    // The pages show percentiles of the whole ledger only: groups need no elapsed times (a cache of a 500k-row ledger 12 MB smaller).
+    aggregate: { groupBy: PAGE_GROUP_KEYS, groupPercentiles: false, timeZone, recentErrors: RECENT_ERROR_LIMIT, cellsBy: CELLS_BY },
+  });
+  const { totals, groups, recentErrors, cells } = scan.report;
   const group = (key: PageGroupKey) => groups[key] ?? [];
-  const topSessions = await readSessions(
-    choice.paths,
-    [...group('session')].sort((a, b) => b.cost_usd - a.cost_usd || b.tokens_used - a.tokens_used).slice(0, choice.loaded.config.site.top_sessions),
-  );
+  const pricing = pricingFor(choice.loaded);
+  const chosen = [...group('session')].sort((a, b) => b.cost_usd - a.cost_usd || b.tokens_used - a.tokens_used).slice(0, choice.loaded.config.site.top_sessions);
   return {
     ledgerNames: ledgerNames(choice.paths),
     ledgerSource: choice.source,
-    invalidRows: counts.invalid,
-    duplicateRows: counts.duplicates,
+    invalidRows: scan.invalidRows,
+    duplicateRows: scan.duplicateRows,
     totals,
-    groups: {
-      day: group('day'),
-      model: group('model'),
-      hook: group('hook'),
-      trigger: group('trigger'),
-      workspace: group('workspace'),
-      session: group('session'),
-    },
+    groups: { model: group('model'), session: group('session') },
     errorsByMessage: group('error').filter((entry) => entry.key !== NO_ERROR_KEY),
-    recentErrors: recent.newestFirst(),
-    embedded: buckets.finish(choice.loaded.config.site.budget_usd_month, timeZone),
-    topSessions,
+    recentErrors,
+    embedded: embedCells(cells, pricing, choice.loaded.config.site.budget_usd_month, timeZone),
+    topSessions: await readSessions(choice.paths, chosen, scanOptions),
     unpricedModels: unpricedModels(group('model'), pricing),
   };
 }
 
-/** How each dimension of the buckets reads a record. */
-const DIMENSION_VALUE: Record<DimensionKey, (record: LedgerRecord) => string> = {
-  model: (record) => groupKeyOf(record, 'model'),
-  workspace: (record) => groupKeyOf(record, 'workspace'),
-  hook: (record) => groupKeyOf(record, 'hook'),
-  trigger: (record) => groupKeyOf(record, 'trigger'),
-  user: (record) => record.user ?? '',
-};
-const DIMENSION_EXTRACTORS = DIMENSIONS.map(({ key }) => DIMENSION_VALUE[key]);
-
-/** A record's bucket measures; the cache saving is priced with the build's price table (user overrides included). */
-function measurer(pricing: Pricing): (record: LedgerRecord) => Measures {
-  const savingRates = new Map<string, number>();
-  const savingRate = (model: string) => {
-    let rate = savingRates.get(model);
-    if (rate === undefined) {
-      const price = pricing.lookup(model)?.price;
-      rate = price ? Math.max(0, price.input - price.cache_read) / 1_000_000 : 0;
-      savingRates.set(model, rate);
-    }
-    return rate;
-  };
-  return (record) => ({
-    transactions: 1,
-    errors: record.error_occurred ? 1 : 0,
-    unpriced: record.cost_usd === null ? 1 : 0,
-    tokens: record.tokens_used,
-    input: record.input_tokens ?? 0,
-    output: record.output_tokens ?? 0,
-    cacheWrite: record.cache_creation_tokens ?? 0,
-    cacheRead: record.cache_read_tokens ?? 0,
-    costUnits: record.cost_usd === null ? 0 : costUnitsOf(record.cost_usd),
-    savedUnits: record.cost_usd === null ? 0 : costUnitsOf((record.cache_read_tokens ?? 0) * savingRate(record.model)),
+/**
+ * The cells as the overview's buckets: days ascending (the oldest folded into months), each dimension's values in first-seen order.
+ * The cache saving is priced here, with the build's price table (user overrides included), so the cached cells hold no price.
+ */
+function embedCells({ values, keys, sums }: CellTable, pricing: Pricing, budgetUsdMonth: number | null, timeZone: string): EmbeddedUsage {
+  const width = CELLS_BY.length;
+  const stride = CELL_MEASURES.length;
+  const dayValues = values[0] ?? [];
+  const days = [...dayValues].sort();
+  const dayRank = dayValues.map((day) => days.indexOf(day));
+  const models = values[CELLS_BY.indexOf('model')] ?? [];
+  const savingRates = models.map((model) => {
+    const price = pricing.lookup(model)?.price;
+    return price ? Math.max(0, price.input - price.cache_read) / 1_000_000 : 0;
+  });
+  const cellMeasure = MEASURES.map((measure) => (measure === 'savedUnits' ? -1 : CELL_MEASURES.indexOf(MEASURE_OF_CELL[measure])));
+  const pricedCacheRead = CELL_MEASURES.indexOf('pricedCacheRead');
+  const buckets: number[][] = [];
+  for (let cell = 0; cell * width < keys.length; cell += 1) {
+    const key = keys.subarray(cell * width, (cell + 1) * width);
+    const at = cell * stride;
+    const saving = savingRates[key[CELLS_BY.indexOf('model')] ?? 0] ?? 0;
+    buckets.push([
+      dayRank[key[0] ?? 0] ?? 0,
+      ...key.subarray(1),
+      ...cellMeasure.map((measure) => (measure === -1 ? costUnitsOf((sums[at + pricedCacheRead] ?? 0) * saving) : (sums[at + measure] ?? 0))),
+    ]);
+  }
+  // Stable: within a day, buckets stay in first-seen order.
+  buckets.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+  return foldOldDays({
+    days,
+    timeZone,
+    values: Object.fromEntries(DIMENSIONS.map(({ key }, position) => [key, values[position + 1] ?? []])) as Record<DimensionKey, string[]>,
+    buckets,
+    budgetUsdMonth,
   });
 }
 
-function recentError(record: LedgerRecord): RecentError {
-  const { timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id } = record;
-  return { timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id };
-}
+/** The cell measure each bucket measure is; the saving is priced from the cache reads of priced rows. */
+const MEASURE_OF_CELL: Record<Exclude<(typeof MEASURES)[number], 'savedUnits'>, (typeof CELL_MEASURES)[number]> = {
+  transactions: 'transactions',
+  errors: 'errors',
+  unpriced: 'unpriced',
+  tokens: 'tokens',
+  input: 'input',
+  output: 'output',
+  cacheWrite: 'cacheCreation',
+  cacheRead: 'cacheRead',
+  costUnits: 'costUnits',
+};
 
-function sessionRow(record: LedgerRecord): SessionRow {
-  const { timestamp, model, hook_name, tokens_used, cost_usd, error_occurred, error_message, prompt_text, transaction_id } = record;
-  return { timestamp, model, hook_name, tokens_used, cost_usd, error_occurred, error_message, prompt_text, transaction_id };
-}
-
-/** The second read: rows and models of the chosen sessions only, in bounded memory. */
-async function readSessions(paths: readonly string[], chosen: readonly UsageGroup[]): Promise<SessionDetail[]> {
+/** The chosen sessions' models and newest rows: a read that keeps only theirs, so memory stays bounded. */
+async function readSessions(paths: readonly string[], chosen: readonly UsageGroup[], scanOptions: LedgerScanOptions): Promise<SessionDetail[]> {
   if (chosen.length === 0) return [];
-  const sessions = new Map(chosen.map((totals) => [totals.key, { totals, models: new UsageAggregator({ groupBy: ['model'] }), rows: new NewestFirst<SessionRow>(SESSION_ROW_LIMIT) }]));
-  for await (const record of readLedgers(paths, { invalid: 0, duplicates: 0 })) {
-    const session = sessions.get(record.session_id);
-    if (!session) continue;
-    session.models.add(record);
-    session.rows.add(sessionRow(record));
-  }
-  return [...sessions.values()].map((session) => ({ totals: session.totals, byModel: session.models.report().groups.model ?? [], rows: session.rows.newestFirst() }));
-}
-
-/** The newest `limit` entries of a stream in any order, in bounded memory. */
-class NewestFirst<Entry extends { timestamp: string }> {
-  private entries: Entry[] = [];
-  private readonly limit: number;
-
-  constructor(limit: number) {
-    this.limit = limit;
-  }
-
-  add(entry: Entry): void {
-    this.entries.push(entry);
-    // Trim in batches so a long run costs one sort per `limit` entries.
-    if (this.entries.length >= this.limit * 2) this.entries = this.newestFirst();
-  }
-
-  newestFirst(): Entry[] {
-    return this.entries.sort((a, b) => b.timestamp.localeCompare(a.timestamp)).slice(0, this.limit);
-  }
+  // Sorted, so the same sessions make the same cache query whatever their order.
+  const sessions = chosen.map((totals) => totals.key).sort();
+  const scan = await aggregateLedger(paths, { ...scanOptions, aggregate: { sessionRows: { sessions, limit: SESSION_ROW_LIMIT } } });
+  const details = new Map(scan.report.sessions.map((detail) => [detail.session, detail]));
+  return chosen.map((totals) => ({ totals, byModel: details.get(totals.key)?.byModel ?? [], rows: details.get(totals.key)?.rows ?? [] }));
 }
 
 let usage: Promise<UsageData> | undefined;

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageAggregator, groupKeyOf, loadConfig, readAllParts, type LedgerRecord } from '../../src/lib/tracker/index.ts';
-import { DIMENSIONS, RANGE_PRESETS, filtersQuery, monthSpend, rangeStart, readFilters, usageView, type Filters } from '../../src/site/usage-buckets.ts';
+import { DIMENSIONS, MEASURES, RANGE_PRESETS, filtersQuery, foldHorizon, foldOldDays, foldedBefore, monthSpend, rangeStart, readFilters, usageView, type EmbeddedUsage, type Filters } from '../../src/site/usage-buckets.ts';
 import { readUsage } from '../../src/site/usage-data.ts';
 import { SAMPLE_LEDGER } from './site-build.ts';
 
@@ -24,11 +24,10 @@ const SUMMED = ['transactions', 'tokens_used', 'input_tokens', 'output_tokens', 
 function aggregatorTotals(filters: Filters) {
   const since = rangeStart(filters.range, TODAY);
   const aggregator = new UsageAggregator(since === null ? {} : { since: `${since}T00:00:00.000Z` });
-  const keyOf = { model: 'model', workspace: 'workspace', hook: 'hook', trigger: 'trigger' } as const;
   for (const record of records) {
     const kept = DIMENSIONS.every(({ key }) => {
       const wanted = filters.values[key];
-      return wanted === undefined || (key === 'user' ? (record.user ?? '') === wanted : groupKeyOf(record, keyOf[key]) === wanted);
+      return wanted === undefined || groupKeyOf(record, key) === wanted;
     });
     if (kept) aggregator.add(record);
   }
@@ -40,7 +39,7 @@ describe('usage buckets', () => {
     expect(usage.embedded.buckets.length).toBeGreaterThan(0);
     expect(usage.embedded.buckets.length).toBeLessThanOrEqual(records.length);
     expect([...usage.embedded.values.model].sort()).toEqual([...new Set(records.map((record) => groupKeyOf(record, 'model')))].sort());
-    expect([...usage.embedded.values.user].sort()).toEqual([...new Set(records.map((record) => record.user ?? ''))].sort());
+    expect([...usage.embedded.values.user].sort()).toEqual([...new Set(records.map((record) => groupKeyOf(record, 'user')))].sort());
     expect(usage.embedded.values.user.length).toBeGreaterThan(1);
   });
 
@@ -111,5 +110,54 @@ describe('usage buckets', () => {
     expect(spend.cumulative.thisMonth).toHaveLength(10);
     expect(spend.cumulative.thisMonth.at(-1)).toBe(spend.monthToDate.cost_usd);
     expect(spend.cumulative.lastMonth).toHaveLength(31);
+  });
+
+  it('fold the days before the horizon into months, every preset and the month\u2019s spend unchanged from the newest day on', () => {
+    const NEWEST = '2026-11-20';
+    const dayBefore = (days: number) => new Date(Date.parse(`${NEWEST}T00:00:00.000Z`) - days * 86_400_000).toISOString().slice(0, 10);
+    const values = { model: ['m1', 'm2'], workspace: ['w1'], hook: ['h1', 'h2'], trigger: ['t1'], user: ['u1', 'u2'] };
+    const bucket = fc.tuple(
+      fc.integer({ min: 0, max: 400 }),
+      fc.tuple(...DIMENSIONS.map(({ key }) => fc.nat({ max: values[key].length - 1 }))),
+      fc.tuple(...MEASURES.map(() => fc.nat({ max: 1000 }))),
+    );
+    fc.assert(
+      fc.property(fc.array(bucket, { minLength: 1, maxLength: 60 }), fc.integer({ min: 0, max: 40 }), (drawn, viewedAfter) => {
+        // The newest day always has data, as the newest day of a ledger does.
+        const rows = [[0, drawn[0]![1], drawn[0]![2]] as const, ...drawn];
+        const days = [...new Set(rows.map(([back]) => dayBefore(back)))].sort();
+        const data: EmbeddedUsage = {
+          days,
+          timeZone: 'UTC',
+          values,
+          buckets: rows.map(([back, dimensions, measures]) => [days.indexOf(dayBefore(back)), ...dimensions, ...measures]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
+          budgetUsdMonth: 100,
+        };
+        const folded = foldOldDays(data);
+        expect(folded.buckets.length).toBeLessThanOrEqual(data.buckets.length);
+        expect(folded.days.filter((day) => day.length === 10).every((day) => day >= foldHorizon(NEWEST))).toBe(true);
+        expect(foldedBefore(folded)).toBe(days[0]! < foldHorizon(NEWEST) ? foldHorizon(NEWEST) : null);
+        expect(folded.days).toEqual([...folded.days].sort());
+        const today = new Date(Date.parse(`${NEWEST}T00:00:00.000Z`) + viewedAfter * 86_400_000).toISOString().slice(0, 10);
+        for (const { key: range } of RANGE_PRESETS) {
+          for (const filters of [{ range, values: {} }, { range, values: { model: 'm2', user: 'u1' } }] satisfies Filters[]) {
+            const [before, after] = [data, folded].map((embedded) => usageView(embedded, filters, today));
+            expect(after?.totals).toEqual(before?.totals);
+            expect(after?.byDimension).toEqual(before?.byDimension);
+            expect(monthSpend(folded, filters, today)).toEqual(monthSpend(data, filters, today));
+          }
+        }
+        // All time by month: what the folded months show is what their days add up to.
+        const all = usageView(data, { range: 'all', values: {} }, today);
+        for (const month of usageView(folded, { range: 'all', values: {} }, today).days.filter((entry) => entry.key.length === 7)) {
+          const inMonth = all.days.filter((day) => day.key.startsWith(month.key));
+          expect(month.transactions).toBe(inMonth.reduce((sum, day) => sum + day.transactions, 0));
+          expect(month.cost_usd).toBe(usageView({ ...data, buckets: data.buckets.filter((entry) => data.days[entry[0] ?? 0]?.startsWith(month.key)) }, { range: 'all', values: {} }, today).totals.cost_usd);
+        }
+      }),
+      { numRuns: 100 },
+    );
+    expect(foldHorizon('2026-11-20')).toBe('2026-08-01');
+    expect(foldHorizon('2026-03-31')).toBe('2026-01-01');
   });
 });

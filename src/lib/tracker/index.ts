@@ -53,6 +53,7 @@ export {
   type LedgerState,
 } from './ledger/ledger.ts';
 export {
+  CELL_MEASURES,
   GROUP_KEYS,
   NO_ERROR_KEY,
   UNKNOWN_KEY,
@@ -64,8 +65,11 @@ export {
   percentile,
   type AggregateOptions,
   type AggregatorState,
+  type CellTable,
   type GroupKey,
   type RecentError,
+  type SessionDetail,
+  type SessionRow,
   type UsageGroup,
   type UsageReport,
   type UsageStats,

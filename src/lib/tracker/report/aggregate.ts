@@ -43,6 +43,40 @@ export interface UsageReport {
   groups: Partial<Record<GroupKey, UsageGroup[]>>;
   /** The newest failed transactions, newest first: as many as AggregateOptions.recentErrors asks for. */
   recentErrors: RecentError[];
+  /** One cell per combination of AggregateOptions.cellsBy values that has a row, in first-seen order; none when not asked for. */
+  cells: CellTable;
+  /** The sessions AggregateOptions.sessionRows names that have rows, in the order named. */
+  sessions: SessionDetail[];
+}
+
+/** What a cell sums: the counts and token sums of its rows, cost in 1e-8 USD, and the cache reads of its priced rows (what a saving is priced on). */
+export const CELL_MEASURES = ['transactions', 'errors', 'unpriced', 'tokens', 'input', 'output', 'cacheCreation', 'cacheRead', 'pricedCacheRead', 'costUnits'] as const;
+
+/**
+ * Cells as columns, not an object each (a year of a team's ledger can have a
+ * quarter of a million): each cellsBy key's values once, and per cell its value
+ * indexes and sums in typed arrays, which a cache file stores as bytes.
+ */
+export interface CellTable {
+  /** Per AggregateOptions.cellsBy key, its values as groupKeyOf gives them, in first-seen order. */
+  values: string[][];
+  /** Cell i's value for key j is values[j][keys[i × cellsBy.length + j]]. */
+  keys: Uint32Array;
+  /** Cell i's sums, in CELL_MEASURES order, start at sums[i × CELL_MEASURES.length]. */
+  sums: Float64Array;
+}
+
+/** What a session's page shows of one of its transactions. */
+export type SessionRow = Pick<
+  LedgerRecord,
+  'timestamp' | 'model' | 'hook_name' | 'tokens_used' | 'cost_usd' | 'error_occurred' | 'error_message' | 'prompt_text' | 'transaction_id'
+>;
+
+export interface SessionDetail {
+  session: string;
+  byModel: UsageGroup[];
+  /** Newest first, at most AggregateOptions.sessionRows.limit. */
+  rows: SessionRow[];
 }
 
 const TIME_KEYS: ReadonlySet<GroupKey> = new Set(['day', 'week', 'month']);
@@ -161,9 +195,15 @@ function mergeSorted(left: Float64Array, right: Float64Array): Float64Array {
 
 class StatsAccumulator {
   private readonly sums = emptySums();
+  /** False: no elapsed times are kept, and the percentiles are null. */
+  private readonly keepElapsed: boolean;
   // Sorted runs: merged states' elapsed times as they came (merging copies nothing), and added rows' in a plain array.
   private elapsedRuns: Float64Array[] = [];
   private elapsedAdded: number[] = [];
+
+  constructor(keepElapsed = true) {
+    this.keepElapsed = keepElapsed;
+  }
 
   add(record: LedgerRecord): void {
     const state = this.sums;
@@ -180,7 +220,7 @@ class StatsAccumulator {
     if (record.cost_usd === null) state.unpriced += 1;
     else state.costUnits += costUnitsOf(record.cost_usd);
     if (record.error_occurred) state.errors += 1;
-    this.elapsedAdded.push(record.elapsed_time);
+    if (this.keepElapsed) this.elapsedAdded.push(record.elapsed_time);
     if (state.first === null || record.timestamp < state.first) state.first = record.timestamp;
     if (state.last === null || record.timestamp > state.last) state.last = record.timestamp;
   }
@@ -258,12 +298,20 @@ export interface AggregateOptions {
   until?: string;
   /** The zone whose days, weeks and months `day`, `week` and `month` group by (an IANA name; default UTC). */
   timeZone?: string;
+  /** False: groups keep no elapsed times and their elapsed_p50/p95 are null (the totals keep theirs); for the site, which shows whole-ledger percentiles only. */
+  groupPercentiles?: boolean;
+  /** Also sum the rows of each combination of these keys' values (the site's buckets): CELL_MEASURES only, no percentiles. */
+  cellsBy?: readonly GroupKey[];
+  /** Also keep, for each of these sessions, its stats by model and its newest `limit` rows (the site's session pages). */
+  sessionRows?: { sessions: readonly string[]; limit: number };
 }
 
 export interface AggregatorState {
   totals: StatsState;
   groups: { by: GroupKey; entries: (readonly [string, StatsState])[] }[];
   recentErrors: RecentError[];
+  cells: CellTable;
+  sessions: { session: string; byModel: AggregatorState; rows: SessionRow[] }[];
 }
 
 /** What the errors page shows of a failed transaction. */
@@ -273,38 +321,122 @@ export type RecentError = Pick<
 >;
 
 /**
- * The newest `limit` errors of a stream, in bounded memory. Ties in time keep
- * the earlier row, so a list merged from pieces read in order (or from a
+ * The newest `limit` entries of a stream, in bounded memory. Ties in time keep
+ * the earlier entry, so a list merged from pieces read in order (or from a
  * cached list and the rows appended since) is the list of one read.
  */
-class RecentErrors {
-  private entries: RecentError[] = [];
+class NewestRows<Entry extends { timestamp: string }> {
+  private entries: Entry[] = [];
   private readonly limit: number;
 
   constructor(limit: number) {
     this.limit = limit;
   }
 
-  add(record: LedgerRecord): void {
-    const { timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id } = record;
-    this.push({ timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id });
-  }
-
-  merge(entries: readonly RecentError[]): void {
-    for (const entry of entries) this.push(entry);
-  }
-
-  private push(entry: RecentError): void {
+  add(entry: Entry): void {
     if (this.limit === 0) return;
     this.entries.push(entry);
-    // Trim in batches so a long run of errors costs one sort per `limit` rows.
+    // Trim in batches so a long run costs one sort per `limit` entries.
     if (this.entries.length >= this.limit * 2) this.entries = this.newestFirst();
   }
 
+  merge(entries: readonly Entry[]): void {
+    for (const entry of entries) this.add(entry);
+  }
+
   /** Newest first; a stable sort, so equal times stay in stream order. */
-  newestFirst(): RecentError[] {
+  newestFirst(): Entry[] {
     return this.entries.sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0)).slice(0, this.limit);
   }
+}
+
+function recentErrorOf(record: LedgerRecord): RecentError {
+  const { timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id } = record;
+  return { timestamp, session_id, workspace_folder, hook_name, model, error_message, prompt_text, transaction_id };
+}
+
+function sessionRowOf(record: LedgerRecord): SessionRow {
+  const { timestamp, model, hook_name, tokens_used, cost_usd, error_occurred, error_message, prompt_text, transaction_id } = record;
+  return { timestamp, model, hook_name, tokens_used, cost_usd, error_occurred, error_message, prompt_text, transaction_id };
+}
+
+/** Sums per combination of group keys' values, kept as a CellTable's columns are. */
+class CellAccumulator {
+  private readonly by: readonly GroupKey[];
+  private readonly values: { indexes: Map<string, number>; list: string[] }[];
+  private readonly cellIndex = new Map<string, number>();
+  private readonly keys: number[] = [];
+  private readonly sums: number[] = [];
+  private readonly scratch: number[];
+
+  constructor(by: readonly GroupKey[]) {
+    this.by = by;
+    this.values = by.map(() => ({ indexes: new Map(), list: [] }));
+    this.scratch = by.map(() => 0);
+  }
+
+  private valueIndex(position: number, value: string): number {
+    const values = this.values[position]!;
+    let index = values.indexes.get(value);
+    if (index === undefined) {
+      index = values.list.length;
+      values.indexes.set(value, index);
+      values.list.push(value);
+    }
+    return index;
+  }
+
+  /** Where the sums of the cell of `this.scratch`'s value indexes start; a new cell's are zeros. */
+  private cellAt(): number {
+    const id = this.scratch.join(',');
+    let index = this.cellIndex.get(id);
+    if (index === undefined) {
+      index = this.cellIndex.size;
+      this.cellIndex.set(id, index);
+      this.keys.push(...this.scratch);
+      for (let measure = 0; measure < CELL_MEASURES.length; measure += 1) this.sums.push(0);
+    }
+    return index * CELL_MEASURES.length;
+  }
+
+  add(record: LedgerRecord, calendar: ZoneCalendar): void {
+    this.by.forEach((by, position) => (this.scratch[position] = this.valueIndex(position, groupKeyOf(record, by, calendar))));
+    const at = this.cellAt();
+    const sums = this.sums;
+    const priced = record.cost_usd !== null;
+    sums[at]! += 1;
+    if (record.error_occurred) sums[at + 1]! += 1;
+    if (!priced) sums[at + 2]! += 1;
+    sums[at + 3]! += record.tokens_used;
+    sums[at + 4]! += record.input_tokens ?? 0;
+    sums[at + 5]! += record.output_tokens ?? 0;
+    sums[at + 6]! += record.cache_creation_tokens ?? 0;
+    sums[at + 7]! += record.cache_read_tokens ?? 0;
+    if (priced) {
+      sums[at + 8]! += record.cache_read_tokens ?? 0;
+      sums[at + 9]! += costUnitsOf(record.cost_usd!);
+    }
+  }
+
+  merge(other: CellTable): void {
+    // Another table numbers its values in its own first-seen order: translate them to ours.
+    const ours = other.values.map((values, position) => values.map((value) => this.valueIndex(position, value)));
+    const width = this.by.length;
+    for (let cell = 0; cell * width < other.keys.length; cell += 1) {
+      for (let position = 0; position < width; position += 1) this.scratch[position] = ours[position]![other.keys[cell * width + position]!]!;
+      const at = this.cellAt();
+      for (let measure = 0; measure < CELL_MEASURES.length; measure += 1) this.sums[at + measure]! += other.sums[cell * CELL_MEASURES.length + measure]!;
+    }
+  }
+
+  table(): CellTable {
+    return { values: this.values.map(({ list }) => [...list]), keys: Uint32Array.from(this.keys), sums: Float64Array.from(this.sums) };
+  }
+}
+
+interface SessionAccumulator {
+  byModel: UsageAggregator;
+  rows: NewestRows<SessionRow>;
 }
 
 export class UsageAggregator {
@@ -312,14 +444,20 @@ export class UsageAggregator {
   // An array, not a Map: add() walks it for every row, and a Map iterator allocates each time.
   private readonly groups: { by: GroupKey; accumulators: Map<string, StatsAccumulator> }[];
   private readonly options: AggregateOptions;
-  private readonly recentErrors: RecentErrors;
+  private readonly recentErrors: NewestRows<RecentError>;
   private readonly calendar: ZoneCalendar;
+  private readonly cells: CellAccumulator | undefined;
+  private readonly sessions = new Map<string, SessionAccumulator>();
 
   constructor(options: AggregateOptions = {}) {
     this.options = options;
     this.calendar = options.timeZone === undefined ? UTC_CALENDAR : new ZoneCalendar(options.timeZone);
     this.groups = (options.groupBy ?? []).map((by) => ({ by, accumulators: new Map() }));
-    this.recentErrors = new RecentErrors(options.recentErrors ?? 0);
+    this.recentErrors = new NewestRows(options.recentErrors ?? 0);
+    this.cells = options.cellsBy === undefined || options.cellsBy.length === 0 ? undefined : new CellAccumulator(options.cellsBy);
+    for (const session of options.sessionRows?.sessions ?? []) {
+      this.sessions.set(session, { byModel: new UsageAggregator({ groupBy: ['model'] }), rows: new NewestRows(options.sessionRows?.limit ?? 0) });
+    }
   }
 
   /** Adds a record; returns false when the date range leaves it out. */
@@ -331,12 +469,18 @@ export class UsageAggregator {
       const key = groupKeyOf(record, by, this.calendar);
       let accumulator = accumulators.get(key);
       if (!accumulator) {
-        accumulator = new StatsAccumulator();
+        accumulator = new StatsAccumulator(this.options.groupPercentiles ?? true);
         accumulators.set(key, accumulator);
       }
       accumulator.add(record);
     }
-    if (record.error_occurred) this.recentErrors.add(record);
+    if (record.error_occurred) this.recentErrors.add(recentErrorOf(record));
+    this.cells?.add(record, this.calendar);
+    const session = this.sessions.get(record.session_id);
+    if (session) {
+      session.byModel.add(record);
+      session.rows.add(sessionRowOf(record));
+    }
     return true;
   }
 
@@ -346,6 +490,8 @@ export class UsageAggregator {
       totals: this.totals.state(),
       groups: this.groups.map(({ by, accumulators }) => ({ by, entries: [...accumulators].map(([key, accumulator]) => [key, accumulator.state()] as const) })),
       recentErrors: this.recentErrors.newestFirst(),
+      cells: this.cellTable(),
+      sessions: [...this.sessions].map(([session, { byModel, rows }]) => ({ session, byModel: byModel.state(), rows: rows.newestFirst() })),
     };
   }
 
@@ -359,13 +505,23 @@ export class UsageAggregator {
       for (const [key, state] of entries) {
         let accumulator = group.accumulators.get(key);
         if (!accumulator) {
-          accumulator = new StatsAccumulator();
+          accumulator = new StatsAccumulator(this.options.groupPercentiles ?? true);
           group.accumulators.set(key, accumulator);
         }
         accumulator.merge(state);
       }
     }
     this.recentErrors.merge(other.recentErrors);
+    if (other.cells.keys.length > 0) {
+      if (!this.cells) throw new Error('Cannot merge cells into a report that does not sum them');
+      this.cells.merge(other.cells);
+    }
+    for (const { session, byModel, rows } of other.sessions) {
+      const target = this.sessions.get(session);
+      if (!target) throw new Error(`Cannot merge the rows of session ${session} into a report that does not keep them`);
+      target.byModel.merge(byModel);
+      target.rows.merge(rows);
+    }
   }
 
   report(): UsageReport {
@@ -375,7 +531,14 @@ export class UsageAggregator {
       list.sort(TIME_KEYS.has(by) ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.tokens_used - a.tokens_used || a.key.localeCompare(b.key));
       groups[by] = list;
     }
-    return { totals: this.totals.stats(), groups, recentErrors: this.recentErrors.newestFirst() };
+    const sessions = [...this.sessions]
+      .map(([session, { byModel, rows }]) => ({ session, byModel: byModel.report().groups.model ?? [], rows: rows.newestFirst() }))
+      .filter((detail) => detail.byModel.length > 0);
+    return { totals: this.totals.stats(), groups, recentErrors: this.recentErrors.newestFirst(), cells: this.cellTable(), sessions };
+  }
+
+  private cellTable(): CellTable {
+    return this.cells?.table() ?? { values: [], keys: new Uint32Array(0), sums: new Float64Array(0) };
   }
 }
 

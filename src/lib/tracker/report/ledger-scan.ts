@@ -407,6 +407,9 @@ function queryKey(aggregate: AggregateOptions, collectIds: boolean): string {
     recentErrors: aggregate.recentErrors ?? 0,
     // Days, weeks and months differ by zone: a state summed in one is never reused for another.
     timeZone: aggregate.timeZone ?? 'UTC',
+    groupPercentiles: aggregate.groupPercentiles ?? true,
+    cellsBy: aggregate.cellsBy ?? [],
+    sessionRows: aggregate.sessionRows ?? null,
     collectIds,
   });
 }

@@ -36,6 +36,13 @@ const MINUTE = 60_000;
 const appendedText = fc.array(
   fc.oneof(
     { weight: 6, arbitrary: validRecordArbitrary.map((record) => formatRows([record], 2)) },
+    // Rows of the sessions the site keeps rows of, some at one shared time: ties must keep stream order across appends.
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(validRecordArbitrary, fc.constantFrom('site-a', 'site-b'), fc.boolean())
+        .map(([record, session_id, tie]) => formatRows([{ ...record, session_id, ...(tie ? { timestamp: new Date(NOW.getTime() - 3_600_000).toISOString() } : {}) }], 2)),
+    },
     { weight: 1, arbitrary: validRecordArbitrary.map((record) => formatRows([{ ...record, tokens_used: -5 }], 2)) },
     {
       weight: 1,
@@ -61,6 +68,9 @@ const QUERIES: AggregateOptions[] = [
   { groupBy: GROUP_KEYS, since: new Date(NOW.getTime() - 100 * 86_400_000).toISOString() },
   { groupBy: GROUP_KEYS, since: new Date(NOW.getTime() - 200 * 86_400_000).toISOString(), until: new Date(NOW.getTime() - 30 * 86_400_000).toISOString() },
   { groupBy: ['error'], recentErrors: 3 },
+  // The site's queries (src/site/usage-data.ts): cells by day and dimension, groups without percentiles, and the rows of chosen sessions.
+  { groupBy: ['model', 'session', 'error'], groupPercentiles: false, recentErrors: 3, timeZone: 'Asia/Kathmandu', cellsBy: ['day', 'model', 'workspace', 'hook', 'trigger', 'user'] },
+  { sessionRows: { sessions: ['site-a', 'site-b', 'site-c'], limit: 2 } },
 ];
 
 async function expectCacheChangesNothing(ledgers: string | string[], now: Date, options: LedgerScanOptions = {}, queries = QUERIES): Promise<void> {
