@@ -10,10 +10,11 @@
  */
 import { closeSync, createReadStream, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Options } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { TrackerError, type FieldIssue } from '../errors.ts';
 import { withLock } from './lock.ts';
-import { cellsToCandidate, recordToCells } from './row.ts';
+import { cellPositions, recordToCells, rowToCandidate } from './row.ts';
 import { LATEST_SCHEMA_VERSION, V1_COLUMNS, V2_COLUMNS, V3_COLUMNS, columnsFor, type Column, type LedgerRecord, type SchemaVersion } from '../schema.ts';
 import { checkRecord } from '../validate.ts';
 
@@ -211,56 +212,88 @@ export interface ReadLedgerOptions {
 }
 
 /**
+ * A csv-parse parser over the ledger (or its range) that checks each row as
+ * it is read: the header gives the columns, text that is not CSV goes to
+ * `onUnparsable`. Each row goes to `onRow` when given (and the parser's
+ * stream carries nothing, it only has to be drained), else down the stream.
+ */
+async function checkingParser(path: string, options: ReadLedgerOptions, onUnparsable: (row: LedgerRow) => void, onRow?: (row: LedgerRow) => void) {
+  const context = { now: options.now ?? new Date(), maxAgeDays: null };
+  const { range } = options;
+  // Lines before the range; csv-parse counts from 1 within what it is given.
+  const lineOffset = range ? range.firstLine - 1 : 0;
+  let columns: readonly Column[] | undefined = range && range.start > 0 ? range.columns : undefined;
+  let positions = columns && cellPositions(columns);
+  let previousEndLine = 0;
+  // Loaded here, not at the top: a hook only appends, and should not pay for the parser and streams.
+  const { parse } = await import('csv-parse');
+  const { pipeline } = process.getBuiltinModule('node:stream');
+  const settings: Options<LedgerRow | null, string[]> = {
+    // Named, not detected: detection tests every character for "\r" too (~7% of a read).
+    record_delimiter: ['\n', '\r\n'],
+    relax_column_count: true,
+    skip_records_with_error: true,
+    on_skip: (error) => {
+      const line = lineOffset + ((error as unknown as { lines?: number }).lines ?? 0);
+      onUnparsable({ line, ok: false, unparsable: true, issues: [{ field: '(row)', value: undefined, rule: `is not valid CSV: ${error?.message ?? 'parse error'}` }], cells: [] });
+    },
+    // Checked as csv-parse hands each row over, with the info it passes anyway: no stream of cell arrays and info objects in between.
+    on_record: (cells, info) => {
+      const line = lineOffset + previousEndLine + 1;
+      previousEndLine = info.lines;
+      if (!columns || !positions) {
+        columns = columnsFor(versionOfHeader(cells.join(','), path));
+        positions = cellPositions(columns);
+        return null;
+      }
+      let row: LedgerRow;
+      if (cells.length !== columns.length) {
+        row = { line, ok: false, cells, issues: [{ field: '(row)', value: undefined, rule: `has ${cells.length} cells; the header has ${columns.length}` }] };
+      } else {
+        const check = checkRecord(rowToCandidate(cells, positions), context);
+        row = check.ok ? { line, ok: true, record: check.record } : { line, ok: false, issues: check.issues, cells };
+      }
+      if (!onRow) return row;
+      onRow(row);
+      return null;
+    },
+  };
+  // csv-parse types a parser without `columns` as one of cell arrays; on_record makes it one of rows.
+  const parser = parse(settings as unknown as Options);
+  // pipeline, unlike pipe, passes a read error on to the parser, ending its reading with it.
+  pipeline(options.source ?? (await openLedgerStream(path, range)), parser, () => {});
+  return parser;
+}
+
+/**
  * Streams the ledger row by row, checking each against the rules. Bad rows
  * are yielded with their issues, not thrown, so one torn line never hides
  * the rest of the file.
  */
 export async function* readLedger(path: string, options: ReadLedgerOptions = {}): AsyncGenerator<LedgerRow> {
-  const context = { now: options.now ?? new Date(), maxAgeDays: null };
-  const { range } = options;
-  // Lines before the range; csv-parse counts from 1 within what it is given.
-  const lineOffset = range ? range.firstLine - 1 : 0;
   const malformed: LedgerRow[] = [];
-  // Loaded here, not at the top: a hook only appends, and should not pay for the parser and streams.
-  const { parse } = await import('csv-parse');
-  const { pipeline } = process.getBuiltinModule('node:stream');
-  const parser = parse({
-      // Named, not detected: detection tests every character for "\r" too (~7% of a read).
-      record_delimiter: ['\n', '\r\n'],
-      relax_column_count: true,
-      skip_records_with_error: true,
-      info: true,
-      on_skip: (error) => {
-        const line = lineOffset + ((error as unknown as { lines?: number }).lines ?? 0);
-        malformed.push({ line, ok: false, unparsable: true, issues: [{ field: '(row)', value: undefined, rule: `is not valid CSV: ${error?.message ?? 'parse error'}` }], cells: [] });
-      },
-  });
-  // pipeline, unlike pipe, passes a read error on to the parser, ending the loop below with it.
-  pipeline(options.source ?? (await openLedgerStream(path, range)), parser, () => {});
-  let columns: readonly Column[] | undefined = range && range.start > 0 ? range.columns : undefined;
-  let previousEndLine = 0;
+  const parser = await checkingParser(path, options, (row) => malformed.push(row));
   try {
-    for await (const { record: cells, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const line = lineOffset + previousEndLine + 1;
-      previousEndLine = info.lines;
+    for await (const row of parser as AsyncIterable<LedgerRow>) {
       yield* malformed.splice(0);
-      if (!columns) {
-        columns = columnsFor(versionOfHeader(cells.join(','), path));
-        continue;
-      }
-      if (cells.length !== columns.length) {
-        yield { line, ok: false, cells, issues: [{ field: '(row)', value: undefined, rule: `has ${cells.length} cells; the header has ${columns.length}` }] };
-        continue;
-      }
-      const named: Partial<Record<Column, string>> = {};
-      for (let index = 0; index < columns.length; index += 1) named[columns[index]!] = cells[index];
-      const check = checkRecord(cellsToCandidate(named), context);
-      yield check.ok ? { line, ok: true, record: check.record } : { line, ok: false, issues: check.issues, cells };
+      yield row;
     }
   } finally {
     parser.destroy();
   }
   yield* malformed.splice(0);
+}
+
+/**
+ * Every row of the ledger, checked as readLedger checks it, handed to `onRow`
+ * as it is read: for a caller that only adds rows up, this skips an awaited
+ * step per row. Rows that are not CSV come as the parser meets them.
+ */
+export async function forEachLedgerRow(path: string, options: ReadLedgerOptions, onRow: (row: LedgerRow) => void): Promise<void> {
+  const parser = await checkingParser(path, options, onRow, onRow);
+  const { finished } = process.getBuiltinModule('node:stream/promises');
+  parser.resume();
+  await finished(parser);
 }
 
 async function openLedgerStream(path: string, range?: LedgerRange): Promise<NodeJS.ReadableStream> {

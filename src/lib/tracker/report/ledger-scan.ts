@@ -22,7 +22,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { UsageAggregator, type AggregateOptions, type UsageReport } from './aggregate.ts';
 import { fingerprintOf, loadScanCache, saveScanCache, snapshotOf, type CachedFile, type FileSummary } from './scan-cache.ts';
 import { TrackerError, type TrackerErrorCode } from '../errors.ts';
-import { inspectLedger, missingLedger, readLedger, type LedgerRange, type LedgerRow } from '../ledger/ledger.ts';
+import { forEachLedgerRow, inspectLedger, missingLedger, readLedger, type LedgerRange } from '../ledger/ledger.ts';
 import { ledgerFiles } from '../ledger/parts.ts';
 import { LATEST_SCHEMA_VERSION, LIMITS, columnsFor, type SchemaVersion } from '../schema.ts';
 
@@ -97,32 +97,28 @@ export function idHash(id: string): number {
   return (high & 0x1fffff) * 0x1_0000_0000 + (low >>> 0);
 }
 
-/** Adds every valid row to a new aggregator and counts the others. */
-async function summarizeRows(rows: AsyncIterable<LedgerRow>, aggregate: AggregateOptions, now: Date, collectIds: boolean): Promise<PieceSummary> {
+/** Adds every valid row of a piece to a new aggregator and counts the others. */
+async function scanPiece({ piece, aggregate, now, collectIds }: PieceTask): Promise<ScannedPiece> {
+  const clock = new Date(now);
   const aggregator = new UsageAggregator(aggregate);
   const ids: number[] = [];
-  const futureFrom = now.getTime() + LIMITS.futureToleranceMs;
+  const futureFrom = clock.getTime() + LIMITS.futureToleranceMs;
   let invalidRows = 0;
   let unparsable = false;
   let staleAt = Number.POSITIVE_INFINITY;
-  for await (const row of rows) {
+  await forEachLedgerRow(piece.file, { now: clock, range: piece.range }, (row) => {
     if (row.ok) {
       aggregator.add(row.record);
       if (collectIds) ids.push(idHash(row.record.transaction_id));
-      continue;
+      return;
     }
     invalidRows += 1;
     if (row.unparsable) unparsable = true;
     // Timestamp is the first column of both schema versions. Any rejected row dated ahead counts, whatever else it broke: at worst a needless full read.
     const time = Date.parse(row.cells[0] ?? '');
     if (time > futureFrom) staleAt = Math.min(staleAt, time - LIMITS.futureToleranceMs);
-  }
-  return { state: aggregator.state(), invalidRows, unparsable, staleAt, ...(collectIds ? { ids: Float64Array.from(ids) } : {}) };
-}
-
-async function scanPiece({ piece, aggregate, now, collectIds }: PieceTask): Promise<ScannedPiece> {
-  const clock = new Date(now);
-  return { ok: true, ...(await summarizeRows(readLedger(piece.file, { now: clock, range: piece.range }), aggregate, clock, collectIds)) };
+  });
+  return { ok: true, state: aggregator.state(), invalidRows, unparsable, staleAt, ...(collectIds ? { ids: Float64Array.from(ids) } : {}) };
 }
 
 /** Counts one byte value in buffer[from, to). */
