@@ -232,33 +232,30 @@ function scanOnWorker(worker: Worker, task: PieceTask): Promise<ScannedPiece> {
   });
 }
 
+/** Worker threads to read pieces with. */
+function startWorkers(count: number): Worker[] {
+  // A bounded young generation: rows die young. 4 MB spent ~10% of a worker's time collecting and promoted enough to peak higher; the default peaked higher too.
+  return Array.from({ length: count }, () => new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: 16 } }));
+}
+
 /**
- * Runs the tasks on this thread and `threads - 1` workers, each taking the
- * next task when it is done; results come back in task order. This thread
- * works too: it would only wait otherwise, and a worker costs ~30 MB.
+ * Runs the tasks on this thread and the workers, each taking the next task
+ * when it is done; results come back in task order. This thread works too:
+ * it would only wait otherwise, and a worker costs ~30 MB.
  */
-async function runOnThreads(tasks: readonly PieceTask[], threads: number): Promise<ScannedPiece[]> {
+async function runOnThreads(tasks: readonly PieceTask[], workers: readonly Worker[]): Promise<ScannedPiece[]> {
   const results: ScannedPiece[] = new Array(tasks.length);
   let nextTask = 0;
-  // A bounded young generation: rows die young. 4 MB spent ~10% of a worker's time collecting and promoted enough to peak higher; the default peaked higher too.
-  const workers = Array.from(
-    { length: Math.min(threads, tasks.length) - 1 },
-    () => new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: 16 } }),
-  );
   const runners: ((task: PieceTask) => Promise<ScannedPiece>)[] = [scanPiece, ...workers.map((worker) => (task: PieceTask) => scanOnWorker(worker, task))];
-  try {
-    await Promise.all(
-      runners.map(async (run) => {
-        while (nextTask < tasks.length) {
-          const index = nextTask;
-          nextTask += 1;
-          results[index] = await run(tasks[index]!);
-        }
-      }),
-    );
-  } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
-  }
+  await Promise.all(
+    runners.map(async (run) => {
+      while (nextTask < tasks.length) {
+        const index = nextTask;
+        nextTask += 1;
+        results[index] = await run(tasks[index]!);
+      }
+    }),
+  );
   return results;
 }
 
@@ -335,10 +332,18 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
     range: { start: plan.cached?.offset ?? 0, end: plan.size, firstLine: 1, columns: columnsFor(plan.version ?? LATEST_SCHEMA_VERSION) },
   }));
   const toRead = stretches.reduce((sum, { range }) => sum + range.end - range.start, 0);
-  const pieceBytes = threads <= 1 || toRead < 2 * minPieceBytes ? Number.POSITIVE_INFINITY : Math.max(minPieceBytes, Math.ceil(toRead / (threads * PIECES_PER_THREAD)));
-  const pieces = planPieces(stretches, pieceBytes);
+  const onThreads = threads > 1 && toRead >= 2 * minPieceBytes;
   const task = (piece: Piece): PieceTask => ({ piece, aggregate, now: now.toISOString(), collectIds: options.collectIds });
-  const results = await runOnThreads(pieces.map(task), threads);
+  // Started before the cut is planned: workers boot (~40 ms, more on a busy machine) while this thread finds the row boundaries.
+  const workers = onThreads ? startWorkers(threads - 1) : [];
+  let pieces: ReturnType<typeof planPieces>;
+  let results: ScannedPiece[];
+  try {
+    pieces = planPieces(stretches, onThreads ? Math.max(minPieceBytes, Math.ceil(toRead / (threads * PIECES_PER_THREAD))) : Number.POSITIVE_INFINITY);
+    results = await runOnThreads(pieces.map(task), workers);
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
 
   const outcomes: FileOutcome[] = [];
   for (const [index, plan] of plans.entries()) {
