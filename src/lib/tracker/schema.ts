@@ -117,10 +117,9 @@ function isRealUtc(value: string, minute: number, second: number): boolean {
  * minutes and seconds (00-99) roll nothing over unless they are 60 or more.
  */
 function isCalendarTimestamp(value: string): boolean {
-  const minute = Number(value.slice(14, 16));
-  const second = Number(value.slice(17, 19));
-  if (!TIMESTAMP_PATTERN.test(value)) return isRealUtc(value, minute, second);
-  if (minute >= 60 || second >= 60) return false;
+  if (!TIMESTAMP_PATTERN.test(value)) return isRealUtc(value, Number(value.slice(14, 16)), Number(value.slice(17, 19)));
+  // Two digits each: 60 or more starts with 6 to 9.
+  if (value.charCodeAt(14) >= 0x36 || value.charCodeAt(17) >= 0x36) return false;
   const hourText = value.slice(0, 13);
   let real = realHours.get(hourText);
   if (real === undefined) {

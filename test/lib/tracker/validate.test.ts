@@ -76,3 +76,37 @@ describe('rowToCandidate', () => {
     );
   });
 });
+
+describe('number cells', () => {
+  // The rules as first written: a regex per cell.
+  const INTEGER = /^-?\d+$/;
+  const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+  const cellText = fc.oneof(
+    fc.string({ unit: fc.constantFrom(...'0123456789-.+e x٣'.split('')), maxLength: 8 }),
+    fc.double().map(String),
+    fc.integer().map(String),
+    fc.constantFrom('', '-', '.', '1.', '.5', '-0', '1.2.3', '--1', '1e3', ' 1', '1 ', 'Infinity', 'NaN', '0x1f'),
+  );
+
+  it('reads a cell as a number exactly when the integer or decimal pattern accepts it, else keeps its text', () => {
+    const record = fc.sample(validRecordArbitrary, { numRuns: 1, seed: 3 })[0]!;
+    fc.assert(
+      fc.property(cellText, (text) => {
+        const cells = recordToCells(record, columnsFor(3));
+        const at = cellPositions(columnsFor(3));
+        cells[at.tokens_used] = text;
+        cells[at.input_tokens] = text;
+        cells[at.elapsed_time] = text;
+        cells[at.cost_usd] = text;
+        const candidate = rowToCandidate(cells, at);
+        const integer = INTEGER.test(text) ? Number(text) : text;
+        const decimal = DECIMAL.test(text) ? Number(text) : text;
+        expect(candidate.tokens_used).toBe(integer);
+        expect(candidate.input_tokens).toBe(text === '' ? null : integer);
+        expect(candidate.elapsed_time).toBe(decimal);
+        expect(candidate.cost_usd).toBe(text === '' ? null : decimal);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

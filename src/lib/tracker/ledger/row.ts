@@ -8,8 +8,6 @@
 import { COST_DECIMALS, ELAPSED_DECIMALS, V1_COLUMNS, V2_EXTRA_COLUMNS, V3_COLUMNS, type Column, type LedgerRecord } from '../schema.ts';
 import { sha256Hex } from '../sha256.ts';
 
-const INTEGER_CELL = /^-?\d+$/;
-const DECIMAL_CELL = /^-?\d+(?:\.\d+)?$/;
 
 export function formatCost(value: number): string {
   return value.toFixed(COST_DECIMALS).replace(/\.?0+$/, '');
@@ -47,8 +45,8 @@ export function rowToCandidate(cells: readonly (string | undefined)[], at: CellP
   return {
     timestamp: cells[at.timestamp],
     prompt_text: cells[at.prompt_text],
-    tokens_used: toNumber(cells[at.tokens_used], INTEGER_CELL),
-    elapsed_time: toNumber(cells[at.elapsed_time], DECIMAL_CELL),
+    tokens_used: toNumber(cells[at.tokens_used], false),
+    elapsed_time: toNumber(cells[at.elapsed_time], true),
     session_id: cells[at.session_id],
     workspace_folder: cells[at.workspace_folder],
     hook_trigger_type: cells[at.hook_trigger_type],
@@ -63,7 +61,7 @@ export function rowToCandidate(cells: readonly (string | undefined)[], at: CellP
     output_tokens: toNullableInteger(cells[at.output_tokens]),
     cache_creation_tokens: toNullableInteger(cells[at.cache_creation_tokens]),
     cache_read_tokens: toNullableInteger(cells[at.cache_read_tokens]),
-    cost_usd: emptyToNull(cells[at.cost_usd], (text) => toNumber(text, DECIMAL_CELL)),
+    cost_usd: emptyToNull(cells[at.cost_usd], (text) => toNumber(text, true)),
     usage_source: emptyToNull(cells[at.usage_source], (text) => text),
     cache_creation_1h_tokens: toNullableInteger(cells[at.cache_creation_1h_tokens]),
     // v1 and v2 files have no user column: their rows name nobody.
@@ -79,8 +77,30 @@ export function cellsToCandidate(cells: Readonly<Partial<Record<Column, string>>
   );
 }
 
-function toNumber(text: string | undefined, pattern: RegExp): unknown {
-  return text !== undefined && pattern.test(text) ? Number(text) : text;
+/** The number a cell spells as an integer (or a decimal), else the cell's text for the schema to reject. */
+function toNumber(text: string | undefined, decimal: boolean): unknown {
+  return text !== undefined && isNumeral(text, decimal) ? Number(text) : text;
+}
+
+/**
+ * What /^-?\d+$/ (or /^-?\d+(?:\.\d+)?$/ when `decimal`) accepts: an
+ * optional minus, ASCII digits, at most one point between digits. Read by
+ * character codes, since every row has up to eight number cells and a regex
+ * test each was a tenth of checking a row.
+ */
+function isNumeral(text: string, decimal: boolean): boolean {
+  let index = text.charCodeAt(0) === 0x2d ? 1 : 0;
+  let digitsInRun = 0;
+  let pointSeen = false;
+  for (; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x30 && code <= 0x39) digitsInRun += 1;
+    else if (code === 0x2e && decimal && !pointSeen && digitsInRun > 0) {
+      pointSeen = true;
+      digitsInRun = 0;
+    } else return false;
+  }
+  return digitsInRun > 0;
 }
 
 function toBoolean(text: string | undefined): unknown {
@@ -90,7 +110,7 @@ function toBoolean(text: string | undefined): unknown {
 }
 
 function toNullableInteger(text: string | undefined): unknown {
-  return emptyToNull(text, (cell) => toNumber(cell, INTEGER_CELL));
+  return emptyToNull(text, (cell) => toNumber(cell, false));
 }
 
 function emptyToNull(text: string | undefined, convert: (text: string) => unknown): unknown {
