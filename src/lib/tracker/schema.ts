@@ -96,20 +96,37 @@ const tokenCount = z.int({ error: 'must be a whole number' }).check(
 
 const noNul = (value: string) => !value.includes('\u0000');
 
-/**
- * Whether a string already shaped like TIMESTAMP_PATTERN names a real UTC
- * instant (no 30 February, no hour 24). Date.UTC rolls such values over, so
- * a round trip of its parts shows them; this runs on every row a reader sees.
- */
-function isCalendarTimestamp(value: string): boolean {
+/** Whether each date and hour seen (a timestamp's first 13 characters) is real; a ledger's rows share a few thousand. */
+const realHours = new Map<string, boolean>();
+const REAL_HOURS_KEPT = 100_000;
+
+/** Whether the date and time fields of a timestamp-like string name a real UTC instant: Date.UTC rolls impossible values over, so a round trip of its parts shows them. */
+function isRealUtc(value: string, minute: number, second: number): boolean {
   const year = Number(value.slice(0, 4));
   const month = Number(value.slice(5, 7));
   const day = Number(value.slice(8, 10));
   const hour = Number(value.slice(11, 13));
-  const minute = Number(value.slice(14, 16));
-  const second = Number(value.slice(17, 19));
   const time = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   return time.getUTCFullYear() === year && time.getUTCMonth() === month - 1 && time.getUTCDate() === day && time.getUTCHours() === hour && minute < 60 && second < 60;
+}
+
+/**
+ * Whether a string names a real UTC instant (no 30 February, no hour 24).
+ * This runs on every row a reader sees, so a string shaped like
+ * TIMESTAMP_PATTERN has its date and hour judged once per hour seen: its
+ * minutes and seconds (00-99) roll nothing over unless they are 60 or more.
+ */
+function isCalendarTimestamp(value: string): boolean {
+  if (!TIMESTAMP_PATTERN.test(value)) return isRealUtc(value, Number(value.slice(14, 16)), Number(value.slice(17, 19)));
+  // Two digits each: 60 or more starts with 6 to 9.
+  if (value.charCodeAt(14) >= 0x36 || value.charCodeAt(17) >= 0x36) return false;
+  const hourText = value.slice(0, 13);
+  let real = realHours.get(hourText);
+  if (real === undefined) {
+    real = isRealUtc(value, 0, 0);
+    if (realHours.size < REAL_HOURS_KEPT) realHours.set(hourText, real);
+  }
+  return real;
 }
 
 /** The shape and per-field rules of one ledger record. */

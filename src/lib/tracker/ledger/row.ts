@@ -5,12 +5,9 @@
  * A row of an older schema version lacks the later columns; they read as
  * unknown (null) or empty text.
  */
-import { COST_DECIMALS, ELAPSED_DECIMALS, V1_COLUMNS, V2_EXTRA_COLUMNS, type Column, type LedgerRecord } from '../schema.ts';
+import { COST_DECIMALS, ELAPSED_DECIMALS, V1_COLUMNS, V2_EXTRA_COLUMNS, V3_COLUMNS, type Column, type LedgerRecord } from '../schema.ts';
 import { sha256Hex } from '../sha256.ts';
 
-const INTEGER_CELL = /^-?\d+$/;
-const DECIMAL_CELL = /^-?\d+(?:\.\d+)?$/;
-const NULLABLE_INTEGER_COLUMNS = ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'cache_creation_1h_tokens'] as const;
 
 export function formatCost(value: number): string {
   return value.toFixed(COST_DECIMALS).replace(/\.?0+$/, '');
@@ -27,36 +24,93 @@ export function recordToCells(record: LedgerRecord, columns: readonly Column[]):
   });
 }
 
+/** Where each column's cell is in a row of a file with these columns; -1 for a column the file lacks. */
+export type CellPositions = Readonly<Record<Column, number>>;
+
+export function cellPositions(columns: readonly Column[]): CellPositions {
+  return Object.fromEntries(V3_COLUMNS.map((column) => [column, columns.indexOf(column)])) as Record<Column, number>;
+}
+
+const V3_POSITIONS = cellPositions(V3_COLUMNS);
+
 /**
  * The candidate record a row's cells describe, before validation. A cell that
  * is not a well-formed number stays text, so the schema reports it by name.
+ * Cells by position, built as one object literal: a ledger read does this for
+ * every row, and a named copy of the cells first cost as much as the checks.
  */
-export function cellsToCandidate(cells: Readonly<Partial<Record<Column, string>>>): Record<string, unknown> {
-  const candidate: Record<string, unknown> = { ...cells };
-  candidate.tokens_used = toNumber(cells.tokens_used, INTEGER_CELL);
-  candidate.elapsed_time = toNumber(cells.elapsed_time, DECIMAL_CELL);
-  candidate.error_occurred = toBoolean(cells.error_occurred);
-  const isV1 = V2_EXTRA_COLUMNS.every((column) => cells[column] === undefined);
-  for (const column of NULLABLE_INTEGER_COLUMNS) {
-    candidate[column] = emptyToNull(cells[column], (text) => toNumber(text, INTEGER_CELL));
-  }
-  candidate.cost_usd = emptyToNull(cells.cost_usd, (text) => toNumber(text, DECIMAL_CELL));
-  candidate.usage_source = emptyToNull(cells.usage_source, (text) => text);
-  candidate.model = cells.model ?? '';
-  // v1 and v2 files have no user column: their rows name nobody.
-  candidate.user = cells.user ?? '';
-  candidate.transaction_id = isV1 ? v1TransactionId(cells) : cells.transaction_id;
-  return candidate;
+export function rowToCandidate(cells: readonly (string | undefined)[], at: CellPositions): Record<string, unknown> {
+  // A position of -1 reads as undefined: the file has no such column.
+  const isV1 = V2_EXTRA_COLUMNS.every((column) => cells[at[column]] === undefined);
+  return {
+    timestamp: cells[at.timestamp],
+    prompt_text: cells[at.prompt_text],
+    tokens_used: toNumber(cells[at.tokens_used], false),
+    elapsed_time: toNumber(cells[at.elapsed_time], true),
+    session_id: cells[at.session_id],
+    workspace_folder: cells[at.workspace_folder],
+    hook_trigger_type: cells[at.hook_trigger_type],
+    agent_execution_id: cells[at.agent_execution_id],
+    file_patterns: cells[at.file_patterns],
+    hook_name: cells[at.hook_name],
+    error_occurred: toBoolean(cells[at.error_occurred]),
+    error_message: cells[at.error_message],
+    transaction_id: isV1 ? v1TransactionId(cells, at) : cells[at.transaction_id],
+    model: cells[at.model] ?? '',
+    input_tokens: toNullableInteger(cells[at.input_tokens]),
+    output_tokens: toNullableInteger(cells[at.output_tokens]),
+    cache_creation_tokens: toNullableInteger(cells[at.cache_creation_tokens]),
+    cache_read_tokens: toNullableInteger(cells[at.cache_read_tokens]),
+    cost_usd: emptyToNull(cells[at.cost_usd], (text) => toNumber(text, true)),
+    usage_source: emptyToNull(cells[at.usage_source], (text) => text),
+    cache_creation_1h_tokens: toNullableInteger(cells[at.cache_creation_1h_tokens]),
+    // v1 and v2 files have no user column: their rows name nobody.
+    user: cells[at.user] ?? '',
+  };
 }
 
-function toNumber(text: string | undefined, pattern: RegExp): unknown {
-  return text !== undefined && pattern.test(text) ? Number(text) : text;
+/** rowToCandidate for cells by column name. */
+export function cellsToCandidate(cells: Readonly<Partial<Record<Column, string>>>): Record<string, unknown> {
+  return rowToCandidate(
+    V3_COLUMNS.map((column) => cells[column]),
+    V3_POSITIONS,
+  );
+}
+
+/** The number a cell spells as an integer (or a decimal), else the cell's text for the schema to reject. */
+function toNumber(text: string | undefined, decimal: boolean): unknown {
+  return text !== undefined && isNumeral(text, decimal) ? Number(text) : text;
+}
+
+/**
+ * What /^-?\d+$/ (or /^-?\d+(?:\.\d+)?$/ when `decimal`) accepts: an
+ * optional minus, ASCII digits, at most one point between digits. Read by
+ * character codes, since every row has up to eight number cells and a regex
+ * test each was a tenth of checking a row.
+ */
+function isNumeral(text: string, decimal: boolean): boolean {
+  let index = text.charCodeAt(0) === 0x2d ? 1 : 0;
+  let digitsInRun = 0;
+  let pointSeen = false;
+  for (; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x30 && code <= 0x39) digitsInRun += 1;
+    else if (code === 0x2e && decimal && !pointSeen && digitsInRun > 0) {
+      pointSeen = true;
+      digitsInRun = 0;
+    } else return false;
+  }
+  return digitsInRun > 0;
 }
 
 function toBoolean(text: string | undefined): unknown {
   if (text === 'true') return true;
   if (text === 'false') return false;
   return text;
+}
+
+function toNullableInteger(text: string | undefined): unknown {
+  return emptyToNull(text, (cell) => toNumber(cell, false));
 }
 
 function emptyToNull(text: string | undefined, convert: (text: string) => unknown): unknown {
@@ -67,6 +121,6 @@ function emptyToNull(text: string | undefined, convert: (text: string) => unknow
  * A v1 row has no transaction id; derive a stable one from its content so
  * duplicates can still be found and a v1 row keeps its identity when migrated.
  */
-function v1TransactionId(cells: Readonly<Partial<Record<Column, string>>>): string {
-  return `v1-${sha256Hex(V1_COLUMNS.map((column) => `${cells[column] ?? ''}\u0000`).join('')).slice(0, 24)}`;
+function v1TransactionId(cells: readonly (string | undefined)[], at: CellPositions): string {
+  return `v1-${sha256Hex(V1_COLUMNS.map((column) => `${cells[at[column]] ?? ''}\u0000`).join('')).slice(0, 24)}`;
 }

@@ -22,7 +22,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { UsageAggregator, type AggregateOptions, type UsageReport } from './aggregate.ts';
 import { fingerprintOf, loadScanCache, saveScanCache, snapshotOf, type CachedFile, type FileSummary } from './scan-cache.ts';
 import { TrackerError, type TrackerErrorCode } from '../errors.ts';
-import { inspectLedger, missingLedger, readLedger, type LedgerRange, type LedgerRow } from '../ledger/ledger.ts';
+import { forEachLedgerRow, inspectLedger, missingLedger, readLedger, type LedgerRange } from '../ledger/ledger.ts';
 import { ledgerFiles } from '../ledger/parts.ts';
 import { LATEST_SCHEMA_VERSION, LIMITS, columnsFor, type SchemaVersion } from '../schema.ts';
 
@@ -50,6 +50,12 @@ export interface LedgerScan {
 
 /** Below this a piece is not worth a thread: a worker takes ~40 ms to start. */
 export const MIN_PIECE_BYTES = 8 * 1024 * 1024;
+/**
+ * Pieces per thread: each thread takes the next piece when done, so a thread
+ * that starts late (a worker boots while this one reads) or runs slowly (the
+ * cores are shared) takes fewer, and none waits long for the last.
+ */
+const PIECES_PER_THREAD = 4;
 
 const WORKER_ROLE = 'token-ledger:scan-piece';
 const QUOTE = 0x22;
@@ -97,32 +103,28 @@ export function idHash(id: string): number {
   return (high & 0x1fffff) * 0x1_0000_0000 + (low >>> 0);
 }
 
-/** Adds every valid row to a new aggregator and counts the others. */
-async function summarizeRows(rows: AsyncIterable<LedgerRow>, aggregate: AggregateOptions, now: Date, collectIds: boolean): Promise<PieceSummary> {
+/** Adds every valid row of a piece to a new aggregator and counts the others. */
+async function scanPiece({ piece, aggregate, now, collectIds }: PieceTask): Promise<ScannedPiece> {
+  const clock = new Date(now);
   const aggregator = new UsageAggregator(aggregate);
   const ids: number[] = [];
-  const futureFrom = now.getTime() + LIMITS.futureToleranceMs;
+  const futureFrom = clock.getTime() + LIMITS.futureToleranceMs;
   let invalidRows = 0;
   let unparsable = false;
   let staleAt = Number.POSITIVE_INFINITY;
-  for await (const row of rows) {
+  await forEachLedgerRow(piece.file, { now: clock, range: piece.range }, (row) => {
     if (row.ok) {
       aggregator.add(row.record);
       if (collectIds) ids.push(idHash(row.record.transaction_id));
-      continue;
+      return;
     }
     invalidRows += 1;
     if (row.unparsable) unparsable = true;
     // Timestamp is the first column of both schema versions. Any rejected row dated ahead counts, whatever else it broke: at worst a needless full read.
     const time = Date.parse(row.cells[0] ?? '');
     if (time > futureFrom) staleAt = Math.min(staleAt, time - LIMITS.futureToleranceMs);
-  }
-  return { state: aggregator.state(), invalidRows, unparsable, staleAt, ...(collectIds ? { ids: Float64Array.from(ids) } : {}) };
-}
-
-async function scanPiece({ piece, aggregate, now, collectIds }: PieceTask): Promise<ScannedPiece> {
-  const clock = new Date(now);
-  return { ok: true, ...(await summarizeRows(readLedger(piece.file, { now: clock, range: piece.range }), aggregate, clock, collectIds)) };
+  });
+  return { ok: true, state: aggregator.state(), invalidRows, unparsable, staleAt, ...(collectIds ? { ids: Float64Array.from(ids) } : {}) };
 }
 
 /** Counts one byte value in buffer[from, to). */
@@ -230,33 +232,30 @@ function scanOnWorker(worker: Worker, task: PieceTask): Promise<ScannedPiece> {
   });
 }
 
+/** Worker threads to read pieces with. */
+function startWorkers(count: number): Worker[] {
+  // A bounded young generation: rows die young. 4 MB spent ~10% of a worker's time collecting and promoted enough to peak higher; the default peaked higher too.
+  return Array.from({ length: count }, () => new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: 16 } }));
+}
+
 /**
- * Runs the tasks on this thread and `threads - 1` workers, each taking the
- * next task when it is done; results come back in task order. This thread
- * works too: it would only wait otherwise, and a worker costs ~30 MB.
+ * Runs the tasks on this thread and the workers, each taking the next task
+ * when it is done; results come back in task order. This thread works too:
+ * it would only wait otherwise, and a worker costs ~30 MB.
  */
-async function runOnThreads(tasks: readonly PieceTask[], threads: number): Promise<ScannedPiece[]> {
+async function runOnThreads(tasks: readonly PieceTask[], workers: readonly Worker[]): Promise<ScannedPiece[]> {
   const results: ScannedPiece[] = new Array(tasks.length);
   let nextTask = 0;
-  // A small young generation: rows die young, and the default one mostly grows the heap (a 100 MB report peaked ~20-40 MB higher).
-  const workers = Array.from(
-    { length: Math.min(threads, tasks.length) - 1 },
-    () => new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: 4 } }),
-  );
   const runners: ((task: PieceTask) => Promise<ScannedPiece>)[] = [scanPiece, ...workers.map((worker) => (task: PieceTask) => scanOnWorker(worker, task))];
-  try {
-    await Promise.all(
-      runners.map(async (run) => {
-        while (nextTask < tasks.length) {
-          const index = nextTask;
-          nextTask += 1;
-          results[index] = await run(tasks[index]!);
-        }
-      }),
-    );
-  } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
-  }
+  await Promise.all(
+    runners.map(async (run) => {
+      while (nextTask < tasks.length) {
+        const index = nextTask;
+        nextTask += 1;
+        results[index] = await run(tasks[index]!);
+      }
+    }),
+  );
   return results;
 }
 
@@ -333,10 +332,18 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
     range: { start: plan.cached?.offset ?? 0, end: plan.size, firstLine: 1, columns: columnsFor(plan.version ?? LATEST_SCHEMA_VERSION) },
   }));
   const toRead = stretches.reduce((sum, { range }) => sum + range.end - range.start, 0);
-  const pieceBytes = threads <= 1 || toRead < 2 * minPieceBytes ? Number.POSITIVE_INFINITY : Math.max(minPieceBytes, Math.ceil(toRead / threads));
-  const pieces = planPieces(stretches, pieceBytes);
+  const onThreads = threads > 1 && toRead >= 2 * minPieceBytes;
   const task = (piece: Piece): PieceTask => ({ piece, aggregate, now: now.toISOString(), collectIds: options.collectIds });
-  const results = await runOnThreads(pieces.map(task), threads);
+  // Started before the cut is planned: workers boot (~40 ms, more on a busy machine) while this thread finds the row boundaries.
+  const workers = onThreads ? startWorkers(threads - 1) : [];
+  let pieces: ReturnType<typeof planPieces>;
+  let results: ScannedPiece[];
+  try {
+    pieces = planPieces(stretches, onThreads ? Math.max(minPieceBytes, Math.ceil(toRead / (threads * PIECES_PER_THREAD))) : Number.POSITIVE_INFINITY);
+    results = await runOnThreads(pieces.map(task), workers);
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
 
   const outcomes: FileOutcome[] = [];
   for (const [index, plan] of plans.entries()) {

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { UsageAggregator, ZoneCalendar, groupKeyOf, isoWeek, parseDateBound } from '../../../../src/lib/tracker/index.ts';
 import { validRecord } from '../../../helpers/records.ts';
 
-/** Zones with DST at whole hours (Berlin, New York), a +05:45 offset (Kathmandu), half-hour DST (Lord Howe), a DST start at midnight (Santiago). */
-const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/Santiago', 'UTC'] as const;
+/** Zones with DST at whole hours (Berlin, New York), a +05:45 offset (Kathmandu), half-hour DST (Lord Howe), a DST start at midnight (Santiago); UTC by both its names. */
+const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/Santiago', 'UTC', 'Etc/UTC'] as const;
 
 /** 2026 offset changes of those zones, so the timestamps crowd around them. */
 const TRANSITIONS = [
