@@ -8,7 +8,6 @@
 import { COST_DECIMALS, ELAPSED_DECIMALS, V1_COLUMNS, V2_EXTRA_COLUMNS, V3_COLUMNS, type Column, type LedgerRecord } from '../schema.ts';
 import { sha256Hex } from '../sha256.ts';
 
-
 export function formatCost(value: number): string {
   return value.toFixed(COST_DECIMALS).replace(/\.?0+$/, '');
 }
