@@ -1,10 +1,11 @@
 /**
- * Runs one command line against a set of commands: parses it with citty and
- * maps outcomes to exit codes: 0 ok, 1 invalid input or failed check
+ * Runs one command line against a set of commands: parses it by the
+ * commands' citty definitions and maps outcomes to exit codes: 0 ok, 1 invalid input or failed check
  * (nothing written), 2 usage error. main.ts passes every command;
  * scripts/build-cli.ts passes one, for a hook command's own bundle.
  */
-import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
+import { parseArgs } from 'node:util';
+import type { ArgsDef, CommandContext, CommandDef, ParsedArgs } from 'citty';
 import { describeError, EXIT, oneLine, UsageError } from './_shared.ts';
 
 export const VERSION = '0.1.0';
@@ -47,7 +48,51 @@ function bindNegativeValues(rawArgs: readonly string[], args: ArgsDef): string[]
 }
 
 async function usageOf(command: Command, parent?: Command): Promise<string> {
+  const { renderUsage } = await import('citty');
   return renderUsage(command, parent);
+}
+
+/**
+ * The flags and positionals a command's run() reads, as citty would parse
+ * them (`--no-x` is false, a string flag with no value is '', `--x=false`
+ * on a boolean is false, positionals fill the declared ones in order), by
+ * util.parseArgs straight from the declarations. citty's own parse converts
+ * every flag name through camelCase and kebab-case first: ~1 ms of a hook
+ * call, which starts a process for one row. Unknown flags were refused before.
+ */
+export function parseCommandArgs(rawArgs: readonly string[], argsDef: ArgsDef): ParsedArgs {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const [name, def] of Object.entries(argsDef)) {
+    if (def.type === 'string' || def.type === 'boolean') options[name] = { type: def.type };
+  }
+  const negated: string[] = [];
+  const args: string[] = [];
+  for (const [index, arg] of rawArgs.entries()) {
+    if (arg === '--') {
+      args.push(...rawArgs.slice(index));
+      break;
+    }
+    if (arg.startsWith('--no-')) negated.push(arg.slice('--no-'.length));
+    else args.push(arg);
+  }
+  const { values, positionals } = parseArgs({ args, options, strict: false, allowPositionals: true });
+  const parsed: Record<string, unknown> = { _: positionals };
+  for (const [name, value] of Object.entries(values)) {
+    const type = options[name]?.type;
+    parsed[name] = type === 'boolean' && typeof value === 'string' ? value !== 'false' : type === 'string' && typeof value === 'boolean' ? '' : value;
+  }
+  for (const name of negated) parsed[name] = false;
+  const unfilled = [...positionals];
+  for (const [name, def] of Object.entries(argsDef)) {
+    if (def.type !== 'positional') continue;
+    const value = unfilled.shift() ?? def.default;
+    if (value === undefined && def.required !== false) throw new UsageError(`Missing required positional argument: ${name.toUpperCase()}`);
+    parsed[name] = value;
+  }
+  for (const [name, def] of Object.entries(argsDef)) {
+    if (def.type !== 'positional' && parsed[name] === undefined && def.default !== undefined) parsed[name] = def.default;
+  }
+  return parsed as ParsedArgs;
 }
 
 /**
@@ -77,14 +122,14 @@ export async function runCli(argv: readonly string[], commands: CommandLoaders):
 }
 
 async function runCommandLine(argv: readonly string[], commands: CommandLoaders, writeError: (text: string) => void): Promise<number> {
-  const program = defineCommand({
+  const program: Command = {
     meta: { name: 'token-ledger', version: VERSION, description: 'Record and report what your AI coding agents spend, in a CSV ledger' },
     subCommands: commands,
-  });
+  };
   const [name, ...rest] = argv;
   try {
     if (name === undefined || isHelpFlag(name)) {
-      process.stdout.write(`${await usageOf(program as Command)}\n`);
+      process.stdout.write(`${await usageOf(program)}\n`);
       return name === undefined ? EXIT.usage : EXIT.ok;
     }
     if (name === '--version' || name === '-v') {
@@ -95,7 +140,7 @@ async function runCommandLine(argv: readonly string[], commands: CommandLoaders,
     if (!load) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(commands).join(', ')}`);
     const command = await load();
     if (rest.some(isHelpFlag)) {
-      process.stdout.write(`${await usageOf(command, program as Command)}\n`);
+      process.stdout.write(`${await usageOf(command, program)}\n`);
       return EXIT.ok;
     }
     const argsDef = (command.args ?? {}) as ArgsDef;
@@ -104,10 +149,11 @@ async function runCommandLine(argv: readonly string[], commands: CommandLoaders,
     if (unknown.length > 0) {
       throw new UsageError(`${name}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((flag) => `--${flag}`).join(', ')}; see \`token-ledger ${name} --help\``);
     }
-    const { result } = await runCommand(command, { rawArgs });
+    const context: CommandContext<ArgsDef> = { rawArgs, args: parseCommandArgs(rawArgs, argsDef), cmd: command };
+    const result: unknown = await command.run?.(context);
     return typeof result === 'number' ? result : EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof Error && error.name === 'CLIError')) {
+    if (error instanceof UsageError) {
       writeError(`token-ledger: ${(error as Error).message}\n`);
       return EXIT.usage;
     }
