@@ -4,7 +4,7 @@
  * is held, treats a lock whose holder died as stale, and releases held locks
  * when the process exits on a signal.
  */
-import { statSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmdirSync, statSync, utimesSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { TrackerError } from '../errors.ts';
 
@@ -17,6 +17,37 @@ const RETRY_DELAY_JITTER_MS = 4;
 export function lockPathFor(target: string): string {
   return `${target}.lock`;
 }
+
+type Callback = (error: unknown, result?: unknown) => void;
+
+/** An fs call made synchronously, its callback run on the next tick as an async call's would be. */
+function deferredCallback(operation: (...args: never[]) => unknown) {
+  return (...args: unknown[]) => {
+    const callback = args.pop() as Callback;
+    try {
+      const result = (operation as (...operands: unknown[]) => unknown)(...args);
+      process.nextTick(callback, null, result);
+    } catch (error) {
+      process.nextTick(callback, error);
+    }
+  };
+}
+
+/**
+ * The fs proper-lockfile works with. A lock is a few calls on one local
+ * folder (mkdir, utimes, stat, rmdir); made asynchronously they would start
+ * libuv's thread pool, four threads a hook process needs for nothing else.
+ * One object for the process: proper-lockfile keeps the probed mtime
+ * precision on it.
+ */
+const lockFs = {
+  mkdir: deferredCallback(mkdirSync),
+  realpath: deferredCallback(realpathSync),
+  rmdir: deferredCallback(rmdirSync),
+  stat: deferredCallback(statSync),
+  utimes: deferredCallback(utimesSync),
+  rmdirSync,
+};
 
 const EXIT_SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 type ExitSignal = keyof typeof EXIT_SIGNALS;
@@ -40,7 +71,7 @@ async function lockWithSignalsDeferred(target: string): Promise<() => Promise<vo
   });
   let release: (() => Promise<void>) | undefined;
   try {
-    release = await lockfile.lock(target, { realpath: false, stale: STALE_LOCK_MS, lockfilePath: lockPathFor(target) });
+    release = await lockfile.lock(target, { realpath: false, stale: STALE_LOCK_MS, lockfilePath: lockPathFor(target), fs: lockFs });
     return release;
   } finally {
     for (const remove of listeners) remove();
