@@ -9,7 +9,7 @@
  * compiling the TypeScript sources each run, and the commands hooks call
  * skip the ES module loader and every other command's code.
  */
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,47 @@ const outDir = `${buildRoot}/${buildName}`;
 /** A replaced build stays this long, for commands that started from it and still load chunks. */
 const KEEP_REPLACED_MS = 2 * 60_000;
 
+/**
+ * How the bundles reach Node's builtins. ESM (main.mjs): `import { x } from
+ * 'node:fs'` makes Node build an ES module facade of the builtin, and
+ * esbuild's CommonJS interop copies every property descriptor: both run the
+ * builtins' lazy getters (fs.promises, util.TextDecoder, ...), which load
+ * node:stream, readline and more, ~10 ms of every command. A stand-in with
+ * one getter per export requires the builtin when a property is first used,
+ * and reads only it. CommonJS (the hook bundles): a plain require() of the
+ * builtin, which builds no facade; a stand-in there would be copied, getter by
+ * getter, into every module that imports it (a dozen import node:fs): ~1,500
+ * property definitions and closures, 12 M of `record`'s 146 M instructions.
+ */
+function builtinsPlugin(format: 'esm' | 'cjs'): Plugin {
+  return {
+    name: 'builtins',
+    setup(builder) {
+      // signal-exit (under proper-lockfile) loads node:assert for one
+      // argument check; node:assert builds a coloured stderr stream as it
+      // loads, which pulls in all of node:stream: ~5 ms of every hook call.
+      builder.onResolve({ filter: /^assert$/ }, (args) => (/[\\/]signal-exit[\\/]/.test(args.importer) ? { path: 'assert-equal', namespace: 'signal-exit-assert' } : undefined));
+      builder.onLoad({ filter: /.*/, namespace: 'signal-exit-assert' }, () => ({
+        contents: 'exports.equal = (actual, expected, message) => { if (actual != expected) throw new Error(message); };',
+        loader: 'js',
+      }));
+      const builtin = (path: string) => (path.startsWith('node:') ? path : `node:${path}`);
+      builder.onResolve({ filter: BUILTIN }, (args) =>
+        // The stand-in's own require() is the real one, and a dynamic import() stays one:
+        // it has to yield named exports, which a CommonJS stand-in cannot declare.
+        format === 'cjs' || args.namespace === 'builtin' || args.kind === 'dynamic-import'
+          ? { path: args.path, external: true }
+          : { path: builtin(args.path), namespace: 'builtin' },
+      );
+      // proper-lockfile wraps fs in graceful-fs, whose patching and legacy
+      // streams cost `record` ~4 ms per call. graceful-fs only queues opens
+      // past the EMFILE limit, and one CLI run holds a handful of files.
+      builder.onResolve({ filter: /^graceful-fs$/ }, () => (format === 'cjs' ? { path: 'node:fs', external: true } : { path: 'node:fs', namespace: 'builtin' }));
+      builder.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: builtinStandIn(args.path), loader: 'js' }));
+    },
+  };
+}
+
 const shared: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -39,39 +80,6 @@ const shared: BuildOptions = {
   sourcemap: 'linked',
   // The tokenizer's tables are megabytes; only `hook kiro-stop` loads them, from node_modules at run time.
   external: ['gpt-tokenizer'],
-  plugins: [
-    {
-      // `import { x } from 'node:fs'` makes Node build an ES module facade of
-      // the builtin, and esbuild's CommonJS interop copies every property
-      // descriptor: both run the builtins' lazy getters (fs.promises,
-      // util.TextDecoder, ...), which load node:stream, readline and more,
-      // ~10 ms of every hook call. A stand-in with one getter per export
-      // requires the builtin when a property is first used, and reads only it.
-      name: 'builtins-on-first-use',
-      setup(builder) {
-        // signal-exit (under proper-lockfile) loads node:assert for one
-        // argument check; node:assert builds a coloured stderr stream as it
-        // loads, which pulls in all of node:stream: ~5 ms of every hook call.
-        builder.onResolve({ filter: /^assert$/ }, (args) => (/[\\/]signal-exit[\\/]/.test(args.importer) ? { path: 'assert-equal', namespace: 'signal-exit-assert' } : undefined));
-        builder.onLoad({ filter: /.*/, namespace: 'signal-exit-assert' }, () => ({
-          contents: 'exports.equal = (actual, expected, message) => { if (actual != expected) throw new Error(message); };',
-          loader: 'js',
-        }));
-        builder.onResolve({ filter: BUILTIN }, (args) =>
-          // The stand-in's own require() is the real one, and a dynamic import() stays one:
-          // it has to yield named exports, which a CommonJS stand-in cannot declare.
-          args.namespace === 'builtin' || args.kind === 'dynamic-import'
-            ? { path: args.path, external: true }
-            : { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, namespace: 'builtin' },
-        );
-        // proper-lockfile wraps fs in graceful-fs, whose patching and legacy
-        // streams cost `record` ~4 ms per call. graceful-fs only queues opens
-        // past the EMFILE limit, and one CLI run holds a handful of files.
-        builder.onResolve({ filter: /^graceful-fs$/ }, () => ({ path: 'node:fs', namespace: 'builtin' }));
-        builder.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: builtinStandIn(args.path), loader: 'js' }));
-      },
-    },
-  ],
   logLevel: 'warning',
 };
 
@@ -85,6 +93,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },
   format: 'esm',
+  plugins: [builtinsPlugin('esm')],
   // Bundled CommonJS dependencies (proper-lockfile) and the builtin stand-ins call require().
   banner: { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" },
 });
@@ -104,6 +113,7 @@ export const main = (argv) => runCli(argv, { ${command}: () => import('./src/cli
     },
     outfile: `${outDir}/${command}.cjs`,
     format: 'cjs',
+    plugins: [builtinsPlugin('cjs')],
     // bin/token-ledger.cjs runs these bundles as vm scripts with a code cache, where Node 20 has no
     // loader for import(): esbuild turns each one into a require(), which Node 20 and 22 resolve alike.
     supported: { 'dynamic-import': false },
