@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { redactSecrets, TrackerError } from '../../../../src/lib/tracker/index.ts';
+import { _SECRET_PATTERNS } from '../../../../src/lib/tracker/record/redact.ts';
 
 const on = { enabled: true, extra_patterns: [] };
 
@@ -43,5 +45,23 @@ describe('redactSecrets', () => {
   it('names a bad extra pattern', () => {
     expect(() => redactSecrets('x', { enabled: true, extra_patterns: ['('] })).toThrow(TrackerError);
     expect(() => redactSecrets('x', { enabled: true, extra_patterns: ['('] })).toThrow(/extra_patterns\[0\]/);
+  });
+
+  it('skips a pattern only where it cannot match: every match holds one of its clues', () => {
+    // Fragments of every secret format, in other cases too (and letters that case-fold into ASCII), glued at random.
+    const fragment = fc.oneof(
+      fc.constantFrom('sk-', 'ant-', 'proj-', 'AIza', 'gh', 'p_', 'o_', 'github_pat_', 'AKIA', 'ASIA', 'xox', 'b-', 'Bearer', 'BEARER', 'bearer'),
+      fc.constantFrom('Authorization', 'AUTHORIZATION', 'authorızation', ':', ' ', '\n', '://', 'https', 'user', '@', '/', '-----BEGIN ', 'RSA ', 'PRIVATE KEY-----', 'K'),
+      fc.stringMatching(/^[A-Za-z0-9_-]{0,45}$/),
+    );
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 12 }).map((parts) => parts.join('')), (text) => {
+        for (const { kind, pattern, clues } of _SECRET_PATTERNS) {
+          const matches = [...text.matchAll(pattern)].map((match) => match[0]);
+          for (const match of matches) expect(clues.some((clue) => match.includes(clue)), `${kind}: ${JSON.stringify(match)}`).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
