@@ -20,48 +20,69 @@ import shippedTable from './prices.json' with { type: 'json' };
 import { COST_DECIMALS, roundTo } from '../schema.ts';
 import { issuesFromZod } from '../validate.ts';
 
-const rate = z.number({ error: 'must be a number of USD per million tokens' }).check(z.minimum(0, { error: 'must not be negative' }));
-
 /** 1-hour cache writes cost twice the input rate (Anthropic's list price) unless an entry names its own rate. */
 export const ONE_HOUR_CACHE_WRITE_FACTOR = 2;
 
-const rates = {
-  input: rate,
-  output: rate,
-  cache_write: rate,
-  cache_write_1h: z.optional(rate),
-  cache_read: rate,
-};
-
-export const priceTierSchema = z.strictObject(
-  {
-    above_input_tokens: z.int({ error: 'must be a whole number of input tokens' }).check(z.minimum(0, { error: 'must not be negative' })),
+/**
+ * The price table schemas, built on first use: only an override file and the
+ * tests validate a table (the shipped one is trusted, see shippedPriceTable),
+ * and building them cost every priced hook call ~1 M instructions.
+ */
+function buildPriceSchemas() {
+  const rate = z.number({ error: 'must be a number of USD per million tokens' }).check(z.minimum(0, { error: 'must not be negative' }));
+  const rates = {
+    input: rate,
+    output: rate,
+    cache_write: rate,
+    cache_write_1h: z.optional(rate),
+    cache_read: rate,
+  };
+  const tier = z.strictObject(
+    {
+      above_input_tokens: z.int({ error: 'must be a whole number of input tokens' }).check(z.minimum(0, { error: 'must not be negative' })),
+      ...rates,
+    },
+    { error: 'must be {above_input_tokens, input, output, cache_write, cache_read}' },
+  );
+  const model = z.strictObject({
     ...rates,
-  },
-  { error: 'must be {above_input_tokens, input, output, cache_write, cache_read}' },
-);
+    tier: z.optional(tier),
+    aliases: z._default(z.array(z.string({ error: 'must be a model id' }).check(z.minLength(1, { error: 'must not be empty' }))), []),
+  });
+  const table = z.strictObject({
+    currency: z._default(z.literal('USD', { error: 'must be "USD"' }), 'USD'),
+    unit: z._default(z.literal('per million tokens', { error: 'must be "per million tokens"' }), 'per million tokens'),
+    as_of: z.optional(z.string()),
+    /** Where the prices come from: the shipped table names the price package and version it was generated from. */
+    source: z.optional(z.string()),
+    notes: z.optional(z.string()),
+    models: z.record(z.string().check(z.minLength(1, { error: 'model ids must not be empty' })), model, {
+      error: 'must map model ids to {input, output, cache_write, cache_read}',
+    }),
+  });
+  return { tier, model, table };
+}
+let priceSchemas: ReturnType<typeof buildPriceSchemas> | undefined;
+const schemas = () => (priceSchemas ??= buildPriceSchemas());
 
-export const modelPriceSchema = z.strictObject({
-  ...rates,
-  tier: z.optional(priceTierSchema),
-  aliases: z._default(z.array(z.string({ error: 'must be a model id' }).check(z.minLength(1, { error: 'must not be empty' }))), []),
-});
+/** The zod schema of a price table. */
+export function priceTableSchema(): ReturnType<typeof buildPriceSchemas>['table'] {
+  return schemas().table;
+}
 
-export const priceTableSchema = z.strictObject({
-  currency: z._default(z.literal('USD', { error: 'must be "USD"' }), 'USD'),
-  unit: z._default(z.literal('per million tokens', { error: 'must be "per million tokens"' }), 'per million tokens'),
-  as_of: z.optional(z.string()),
-  /** Where the prices come from: the shipped table names the price package and version it was generated from. */
-  source: z.optional(z.string()),
-  notes: z.optional(z.string()),
-  models: z.record(z.string().check(z.minLength(1, { error: 'model ids must not be empty' })), modelPriceSchema, {
-    error: 'must map model ids to {input, output, cache_write, cache_read}',
-  }),
-});
+/** The zod schema of one model's prices (USD per million tokens). */
+export function modelPriceSchema(): ReturnType<typeof buildPriceSchemas>['model'] {
+  return schemas().model;
+}
 
-export type ModelPrice = z.output<typeof modelPriceSchema>;
-export type PriceTier = z.output<typeof priceTierSchema>;
-export type PriceTable = z.output<typeof priceTableSchema>;
+/** The zod schema of a model's long-context `tier`. */
+export function priceTierSchema(): ReturnType<typeof buildPriceSchemas>['tier'] {
+  return schemas().tier;
+}
+
+export type ModelPrice = z.output<ReturnType<typeof modelPriceSchema>>;
+export type PriceTier = z.output<ReturnType<typeof priceTierSchema>>;
+export type PriceTable = z.output<ReturnType<typeof priceTableSchema>>;
 
 /** Token counts as the ledger keeps them: input_tokens includes both cache parts; cache_creation_1h_tokens is part of cache_creation_tokens. */
 export interface TokenCounts {
@@ -129,7 +150,7 @@ export class Pricing {
 }
 
 export function parsePriceTable(raw: unknown, where: string): PriceTable {
-  const result = priceTableSchema.safeParse(raw);
+  const result = priceTableSchema().safeParse(raw);
   if (result.success) return result.data;
   throw new ValidationError(
     'INVALID_CONFIG',
