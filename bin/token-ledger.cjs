@@ -8,8 +8,6 @@ const Module = require('node:module');
 const { basename, dirname, join } = require('node:path');
 const vm = require('node:vm');
 
-// Node 22.1+ keeps a compile cache for main.mjs; Node 20 has none.
-Module.enableCompileCache?.();
 const argv = process.argv.slice(2);
 // `pnpm -C <checkout> track …` runs in the checkout; work in the folder it was typed in, as the user means.
 if (process.env.npm_lifecycle_event === 'track' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
@@ -64,7 +62,11 @@ function load() {
   const build = join(BUILD_ROOT, readFileSync(join(BUILD_ROOT, 'cli-current'), 'utf8').trim());
   // The commands hooks call have a bundle of their own (HOOK_PATH_COMMANDS in scripts/build-cli.ts).
   const own = /^[a-z]+$/.test(argv[0] ?? '') && join(build, `${argv[0]}.cjs`);
-  if (!own || !existsSync(own)) return import(require('node:url').pathToFileURL(join(build, 'main.mjs')).href);
+  if (!own || !existsSync(own)) {
+    // Node 22.1+ keeps a compile cache for main.mjs and its chunks; Node 20 has none.
+    Module.enableCompileCache?.();
+    return import(require('node:url').pathToFileURL(join(build, 'main.mjs')).href);
+  }
   return runWithCodeCache(own);
 }
 

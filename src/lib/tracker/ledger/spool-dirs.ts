@@ -3,8 +3,8 @@
  * can check for a backlog without loading the spool's reader and schemas.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { homeDirectory } from '../home.ts';
 import { sha256Hex } from '../sha256.ts';
 
 /** The spool folder beside the ledger. */
@@ -18,7 +18,7 @@ export function cacheSpoolDir(ledgerPath: string, env: NodeJS.ProcessEnv = proce
 }
 
 function cacheSpoolRoot(env: NodeJS.ProcessEnv): string {
-  const cacheHome = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  const cacheHome = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(homeDirectory(env), '.cache');
   return join(cacheHome, 'token-ledger', 'spool');
 }
 

@@ -9,9 +9,9 @@
  * conditional includes (`includeIf`) are not followed.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { LoadedConfig, TrackerConfig } from '../config.ts';
+import { homeDirectory } from '../home.ts';
 import { LIMITS } from '../schema.ts';
 import { sha256Hex } from '../sha256.ts';
 
@@ -27,7 +27,7 @@ export function resolveUser(loaded: Pick<LoadedConfig, 'config' | 'root'>, env: 
   if (loaded.config.user !== null && loaded.config.user !== '') return loaded.config.user;
   const fromEnv = env.TOKEN_LEDGER_USER;
   if (fromEnv !== undefined && fromEnv !== '') return cleanName(fromEnv);
-  const home = env.HOME || homedir();
+  const home = homeDirectory(env);
   const key = `${loaded.root}\u0000${home}\u0000${env.XDG_CONFIG_HOME ?? ''}`;
   let name = found.get(key);
   if (name === undefined) {
@@ -50,7 +50,7 @@ function cleanName(name: string): string {
 
 function osUserName(env: NodeJS.ProcessEnv): string {
   try {
-    return userInfo().username;
+    return process.getBuiltinModule('node:os').userInfo().username;
   } catch {
     // No passwd entry for the uid (some containers).
     return env.USER ?? env.LOGNAME ?? '';

@@ -1,8 +1,8 @@
 /** Where Claude Code keeps its transcripts: `<config dir>/projects/<project>/<session>.jsonl` (and `<session>/subagents/`). */
 import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
+import { homeDirectory } from '../../home.ts';
 
 /**
  * Claude Code's config folders: CLAUDE_CONFIG_DIR (a comma-separated list
@@ -11,7 +11,7 @@ import { glob } from 'tinyglobby';
 export function claudeConfigDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   const configured = env.CLAUDE_CONFIG_DIR?.split(',').map((dir) => dir.trim()).filter((dir) => dir !== '');
   if (configured && configured.length > 0) return configured.map((dir) => resolve(dir));
-  const home = homedir();
+  const home = homeDirectory(env);
   const found = [join(home, '.config', 'claude'), join(home, '.claude')].filter((dir) => existsSync(join(dir, 'projects')));
   return found.length > 0 ? found : [join(home, '.claude')];
 }
