@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { defineCommand } from 'citty';
-import { TrackerError, isTrackingEnabled } from '../../lib/tracker/index.ts';
+import { isTrackingEnabled } from '../../lib/tracker/config.ts';
+import { TrackerError } from '../../lib/tracker/errors.ts';
 import { claudeRecordsInParallel } from '../../lib/tracker/importers/claude/parallel.ts';
 import type { ClaudeCarry } from '../../lib/tracker/importers/claude/parser.ts';
 import { claudeConfigDirs, claudeTranscripts } from '../../lib/tracker/importers/claude/paths.ts';
