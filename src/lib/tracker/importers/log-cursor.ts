@@ -7,7 +7,7 @@
  * keeps what the ledger already holds from being added twice.
  */
 import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../ledger/atomic.ts';
 import { sha256Hex } from '../sha256.ts';
 import { importStateDir } from './import-state.ts';
@@ -72,9 +72,20 @@ function cursorDir(ledgerPath: string, source: string): string {
  * one shard of its session; an import of thousands of logs writes at most
  * 256 files, not one per log.
  */
-function cursorSlot(dir: string, resolvedPath: string): { shard: string; key: string } {
-  const hash = sha256Hex(resolvedPath);
-  return { shard: join(dir, `${hash.slice(0, 2)}.json`), key: hash.slice(0, 24) };
+function cursorSlot(dir: string, path: string): { shard: string; key: string } {
+  const hash = sha256Hex(path);
+  // Joined by hand: the folder is normalised already, and path.join would build the path again for each of thousands of logs.
+  return { shard: `${dir}${sep}${hash.slice(0, 2)}.json`, key: hash.slice(0, 24) };
+}
+
+/**
+ * A log's path made absolute and normalised, which keys its cursor.
+ * resolve() rebuilds a path segment by segment (~0.9 KB of garbage each, for
+ * thousands of logs), and the paths an import lists have that form already:
+ * absolute, with no empty, `.` or `..` segment and no trailing separator.
+ */
+function resolvedPath(path: string): string {
+  return sep === '/' && path.startsWith('/') && !/\/\.{0,2}(?:\/|$)/.test(path) ? path : resolve(path);
 }
 
 type Shard = Record<string, unknown>;
@@ -136,7 +147,7 @@ function sizeAndTime(path: string): { size: number; mtimeMs: number } {
 /** Where a reader starts a log: from its cursor when the import keeps cursors, else at the start. */
 export function startCursor<Carry>(cursors: CursorBook<Carry> | undefined, logPath: string, initial: Carry, isCarry: (value: unknown) => value is Carry): LogCursor<Carry> {
   if (cursors) return cursors.resume(logPath, initial, isCarry);
-  const path = resolve(logPath);
+  const path = resolvedPath(logPath);
   return { path, offset: 0, lines: 0, fingerprint: '', ...sizeAndTime(path), carry: initial };
 }
 
@@ -158,7 +169,7 @@ export function resumeCursor<Carry>(
 }
 
 function resumeIn<Carry>(dir: string, logPath: string, initial: Carry, isCarry: (value: unknown) => value is Carry, shards: Map<string, Shard>): LogCursor<Carry> {
-  const path = resolve(logPath);
+  const path = resolvedPath(logPath);
   const now = sizeAndTime(path);
   const fresh: LogCursor<Carry> = { path, offset: 0, lines: 0, fingerprint: '', size: now.size, mtimeMs: now.mtimeMs, carry: initial };
   const { shard: file, key } = cursorSlot(dir, path);
@@ -190,7 +201,7 @@ function resumeIn<Carry>(dir: string, logPath: string, initial: Carry, isCarry: 
 /** Saves one cursor (its shard rewritten). Run under the import lock; an import saves many at once with CursorBook. */
 export function saveCursor<Carry>(ledgerPath: string, source: string, cursor: LogCursor<Carry>): void {
   const dir = cursorDir(ledgerPath, source);
-  const { shard: file, key } = cursorSlot(dir, resolve(cursor.path));
+  const { shard: file, key } = cursorSlot(dir, resolvedPath(cursor.path));
   writeShard(dir, file, { ...readShard(file), [key]: savedForm(cursor) });
 }
 

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CursorBook, readLinesFrom, resumeCursor, saveCursor, type LogCursor } from '../../../../src/lib/tracker/importers/log-cursor.ts';
 
@@ -79,6 +79,15 @@ describe('log cursors', () => {
     await importOnce();
     expect(statSync(shardFile()).ino).not.toBe(saved);
     expect(resumeCursor(ledger, 'test', log, 0, isNumber)).toMatchObject({ offset: 8, lines: 2, carry: 2 });
+  });
+
+  it('are found under any spelling of the log\'s path: relative, or with empty and `.` segments', async () => {
+    const { ledger, log } = setUp('one\n');
+    saveCursor(ledger, 'test', (await readAll(log, resumeCursor(ledger, 'test', log, 0, isNumber))).next);
+    const folder = dirname(log);
+    expect(resumeCursor(ledger, 'test', `${folder}//./session.jsonl`, 0, isNumber)).toMatchObject({ path: log, offset: 4, carry: 1 });
+    expect(resumeCursor(ledger, 'test', `${folder}/sub/../session.jsonl`, 0, isNumber)).toMatchObject({ path: log, offset: 4 });
+    expect(resumeCursor(ledger, 'test', relative(process.cwd(), log), 0, isNumber)).toMatchObject({ path: log, offset: 4 });
   });
 
   it('start over when the saved carry is not what the reader expects', async () => {
