@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `token-ledger` bin and `pnpm track`. CommonJS: hooks run
 // `record` or `hook` on every agent interaction, and their one-file CommonJS
-// bundles then start without Node's ES module loader.
+// bundles (and `import`'s) then start without Node's ES module loader.
 'use strict';
 const { existsSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
@@ -24,7 +24,7 @@ function notBuilt(error) {
 }
 
 /**
- * Runs a hook command's CommonJS bundle with a V8 code cache made after a
+ * Runs a command's own CommonJS bundle with a V8 code cache made after a
  * run, so it holds every function the command compiled, not only the top
  * level Node's compile cache keeps, and works on Node 20 too: a hook call
  * then skips parsing and compiling. The cache sits beside the bundle (a build
@@ -60,7 +60,7 @@ function runWithCodeCache(file) {
 function load() {
   // build/cli-current names the build folder; a rebuild swaps it in one rename (scripts/build-cli.ts).
   const build = join(BUILD_ROOT, readFileSync(join(BUILD_ROOT, 'cli-current'), 'utf8').trim());
-  // The commands hooks call have a bundle of their own (HOOK_PATH_COMMANDS in scripts/build-cli.ts).
+  // The commands hooks call, and `import`, have a bundle of their own (OWN_BUNDLE_COMMANDS in scripts/build-cli.ts).
   const own = /^[a-z]+$/.test(argv[0] ?? '') && join(build, `${argv[0]}.cjs`);
   if (!own || !existsSync(own)) {
     // Node 22.1+ keeps a compile cache for main.mjs and its chunks; Node 20 has none.

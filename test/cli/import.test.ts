@@ -120,6 +120,17 @@ describe('token-ledger import claude', () => {
     expect(unknown.code).toBe(2);
   });
 
+  it('reads on a worker thread from the built bundle (--threads 1, over 32 MB to read) with the totals of one thread', async () => {
+    const { root, csv } = workspace();
+    const dir = join(root, 'claude');
+    // About 39 MB: above the 32 MB under which an import stays on one thread.
+    const expected = generateClaudeLogs(dir, { responses: 14_000, seed: 5 });
+    const result = await runCli(['import', 'claude', '--dir', dir, '--threads', '1', '--json', '--csv', csv], { cwd: root });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ files: expected.files, lines: expected.lines, added: expected.responses });
+    expectTotals(await reportTotals(csv, root), expected);
+  });
+
   it('takes --threads 0 (one thread) and refuses a thread count that is not a whole number', async () => {
     const { root, csv } = workspace();
     const dir = join(root, 'claude');

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { defineCommand } from 'citty';
-import { TrackerError, isTrackingEnabled } from '../../lib/tracker/index.ts';
+import { isTrackingEnabled } from '../../lib/tracker/config.ts';
+import { TrackerError } from '../../lib/tracker/errors.ts';
 import { claudeRecordsInParallel } from '../../lib/tracker/importers/claude/parallel.ts';
 import type { ClaudeCarry } from '../../lib/tracker/importers/claude/parser.ts';
 import { claudeConfigDirs, claudeTranscripts } from '../../lib/tracker/importers/claude/paths.ts';
@@ -64,19 +65,26 @@ const SOURCES: Record<string, LogSource> = {
   },
 };
 
-const integer = new Intl.NumberFormat('en-US');
+/**
+ * A count with thousands separators (1,234,567), as Intl.NumberFormat('en-US')
+ * writes it; building that formatter loads ICU's data, 10 ms or more of every
+ * import, most of a re-import with nothing new.
+ */
+function integer(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
 const MAX_THREADS = 64;
 
 function progressLine(summary: ImportSummary, totalFiles: number): string {
-  return `\r${summary.source}: ${summary.files}/${totalFiles} files, ${integer.format(summary.lines)} lines, ${integer.format(summary.added)} added`;
+  return `\r${summary.source}: ${summary.files}/${totalFiles} files, ${integer(summary.lines)} lines, ${integer(summary.added)} added`;
 }
 
 function describe(summary: ImportSummary, label: string, dirs: readonly string[]): string {
-  const skipped = Object.entries(summary.skipped).map(([reason, count]) => `${reason.replaceAll('_', ' ')} ${integer.format(count)}`);
+  const skipped = Object.entries(summary.skipped).map(([reason, count]) => `${reason.replaceAll('_', ' ')} ${integer(count)}`);
   return [
-    `Imported ${label} logs from ${dirs.join(', ')}: ${integer.format(summary.files)} files, ${integer.format(summary.lines)} lines, ${integer.format(summary.responses)} usage entries`,
-    `  added ${integer.format(summary.added)} records; ${integer.format(summary.duplicates)} were already in the ledger`,
-    `  bad lines (not JSON) ${integer.format(summary.bad_lines)}${skipped.length > 0 ? `; skipped: ${skipped.join(', ')}` : ''}`,
+    `Imported ${label} logs from ${dirs.join(', ')}: ${integer(summary.files)} files, ${integer(summary.lines)} lines, ${integer(summary.responses)} usage entries`,
+    `  added ${integer(summary.added)} records; ${integer(summary.duplicates)} were already in the ledger`,
+    `  bad lines (not JSON) ${integer(summary.bad_lines)}${skipped.length > 0 ? `; skipped: ${skipped.join(', ')}` : ''}`,
     `  ledger: ${summary.ledger}`,
   ].join('\n');
 }
@@ -90,7 +98,7 @@ async function importSource(name: string, source: LogSource, files: readonly str
   const progress = process.stderr.isTTY ? setInterval(() => process.stderr.write(progressLine(summary, files.length)), 250) : undefined;
   try {
     const { records, afterWrite } = source.read(files, summary, target.path, threads);
-    const onIndexProgress = process.stderr.isTTY ? (bytes: number) => process.stderr.write(`\rindexing the ledger once: ${integer.format(Math.round(bytes / 1e6))} MB read`) : undefined;
+    const onIndexProgress = process.stderr.isTTY ? (bytes: number) => process.stderr.write(`\rindexing the ledger once: ${integer(Math.round(bytes / 1e6))} MB read`) : undefined;
     await writeImported(records, { loaded: target.loaded, ledgerPath: target.path, afterWrite, onIndexProgress }, summary);
   } finally {
     if (progress) {
@@ -122,7 +130,7 @@ async function importAll(target: LedgerTarget, json: boolean, threads: number | 
   const lines = [
     found.length === 0
       ? 'Found no agent logs in the default folders.'
-      : `Found logs of ${found.map(({ source, files }) => `${source.label} (${integer.format(files.length)} files)`).join(', ')}`,
+      : `Found logs of ${found.map(({ source, files }) => `${source.label} (${integer(files.length)} files)`).join(', ')}`,
     ...(missing.length > 0 ? [`  none for ${missing.join(', ')}`] : []),
     ...results.map((result) => describe(result, SOURCES[result.source]?.label ?? result.source, result.dirs)),
   ];

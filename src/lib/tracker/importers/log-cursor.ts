@@ -7,7 +7,7 @@
  * keeps what the ledger already holds from being added twice.
  */
 import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../ledger/atomic.ts';
 import { sha256Hex } from '../sha256.ts';
 import { importStateDir } from './import-state.ts';
@@ -67,13 +67,25 @@ function cursorDir(ledgerPath: string, source: string): string {
 }
 
 /**
- * Where a log's cursor is kept: one of 256 shard files, keyed by a hash of
- * the log's path. A hook reads the one shard of its session; an import of
- * thousands of logs writes at most 256 files, not one per log.
+ * Where a log's cursor is kept: one of 256 shard files in the source's
+ * cursor folder, keyed by a hash of the log's resolved path. A hook reads the
+ * one shard of its session; an import of thousands of logs writes at most
+ * 256 files, not one per log.
  */
-function cursorSlot(ledgerPath: string, source: string, logPath: string): { shard: string; key: string } {
-  const hash = sha256Hex(resolve(logPath));
-  return { shard: join(cursorDir(ledgerPath, source), `${hash.slice(0, 2)}.json`), key: hash.slice(0, 24) };
+function cursorSlot(dir: string, path: string): { shard: string; key: string } {
+  const hash = sha256Hex(path);
+  // Joined by hand: the folder is normalised already, and path.join would build the path again for each of thousands of logs.
+  return { shard: `${dir}${sep}${hash.slice(0, 2)}.json`, key: hash.slice(0, 24) };
+}
+
+/**
+ * A log's path made absolute and normalised, which keys its cursor.
+ * resolve() rebuilds a path segment by segment (~0.9 KB of garbage each, for
+ * thousands of logs), and the paths an import lists have that form already:
+ * absolute, with no empty, `.` or `..` segment and no trailing separator.
+ */
+function resolvedPath(path: string): string {
+  return sep === '/' && path.startsWith('/') && !/\/\.{0,2}(?:\/|$)/.test(path) ? path : resolve(path);
 }
 
 type Shard = Record<string, unknown>;
@@ -88,8 +100,8 @@ function readShard(file: string): Shard {
   }
 }
 
-function writeShard(ledgerPath: string, source: string, file: string, shard: Shard): void {
-  mkdirSync(cursorDir(ledgerPath, source), { recursive: true, mode: PRIVATE_DIR_MODE });
+function writeShard(dir: string, file: string, shard: Shard): void {
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const temp = `${file}.tmp-${process.pid}`;
   writeFileSync(temp, JSON.stringify(shard), { mode: PRIVATE_FILE_MODE });
   renameSync(temp, file);
@@ -122,20 +134,21 @@ function fingerprintBefore(fd: number, offset: number): string {
   return sha256Hex(bytes.subarray(0, read).toString('latin1'));
 }
 
-/** A cursor at the start of a log, with the log's size and time now (zero for a log that is not there). */
-function freshCursor<Carry>(logPath: string, initial: Carry): LogCursor<Carry> {
-  let now: { size: number; mtimeMs: number };
+/** A log's size and modification time now; zero for a log that is not there. */
+function sizeAndTime(path: string): { size: number; mtimeMs: number } {
   try {
-    now = statSync(logPath);
+    const { size, mtimeMs } = statSync(path);
+    return { size, mtimeMs };
   } catch {
-    now = { size: 0, mtimeMs: 0 };
+    return { size: 0, mtimeMs: 0 };
   }
-  return { path: resolve(logPath), offset: 0, lines: 0, fingerprint: '', size: now.size, mtimeMs: now.mtimeMs, carry: initial };
 }
 
 /** Where a reader starts a log: from its cursor when the import keeps cursors, else at the start. */
 export function startCursor<Carry>(cursors: CursorBook<Carry> | undefined, logPath: string, initial: Carry, isCarry: (value: unknown) => value is Carry): LogCursor<Carry> {
-  return cursors?.resume(logPath, initial, isCarry) ?? freshCursor(logPath, initial);
+  if (cursors) return cursors.resume(logPath, initial, isCarry);
+  const path = resolvedPath(logPath);
+  return { path, offset: 0, lines: 0, fingerprint: '', ...sizeAndTime(path), carry: initial };
 }
 
 /**
@@ -152,8 +165,14 @@ export function resumeCursor<Carry>(
   isCarry: (value: unknown) => value is Carry,
   shards: Map<string, Shard> = new Map(),
 ): LogCursor<Carry> {
-  const fresh = freshCursor(logPath, initial);
-  const { shard: file, key } = cursorSlot(ledgerPath, source, logPath);
+  return resumeIn(cursorDir(ledgerPath, source), logPath, initial, isCarry, shards);
+}
+
+function resumeIn<Carry>(dir: string, logPath: string, initial: Carry, isCarry: (value: unknown) => value is Carry, shards: Map<string, Shard>): LogCursor<Carry> {
+  const path = resolvedPath(logPath);
+  const now = sizeAndTime(path);
+  const fresh: LogCursor<Carry> = { path, offset: 0, lines: 0, fingerprint: '', size: now.size, mtimeMs: now.mtimeMs, carry: initial };
+  const { shard: file, key } = cursorSlot(dir, path);
   let shard = shards.get(file);
   if (!shard) {
     shard = readShard(file);
@@ -163,12 +182,12 @@ export function resumeCursor<Carry>(
   if (saved === null || typeof saved !== 'object') return fresh;
   const { offset, lines, fingerprint, size, mtimeMs, carry } = saved as Partial<LogCursor<unknown>>;
   if (typeof offset !== 'number' || typeof lines !== 'number' || typeof fingerprint !== 'string' || !isCarry(carry)) return fresh;
-  const resumed = { ...fresh, offset, lines, fingerprint, carry };
-  if (offset === 0 || (size === fresh.size && mtimeMs === fresh.mtimeMs && offset <= fresh.size)) return resumed;
-  if (fresh.size < offset) return fresh;
+  const resumed = { path, offset, lines, fingerprint, size: now.size, mtimeMs: now.mtimeMs, carry };
+  if (offset === 0 || (size === now.size && mtimeMs === now.mtimeMs && offset <= now.size)) return resumed;
+  if (now.size < offset) return fresh;
   let fd: number;
   try {
-    fd = openSync(logPath, 'r');
+    fd = openSync(path, 'r');
   } catch {
     return fresh;
   }
@@ -181,8 +200,9 @@ export function resumeCursor<Carry>(
 
 /** Saves one cursor (its shard rewritten). Run under the import lock; an import saves many at once with CursorBook. */
 export function saveCursor<Carry>(ledgerPath: string, source: string, cursor: LogCursor<Carry>): void {
-  const { shard: file, key } = cursorSlot(ledgerPath, source, cursor.path);
-  writeShard(ledgerPath, source, file, { ...readShard(file), [key]: savedForm(cursor) });
+  const dir = cursorDir(ledgerPath, source);
+  const { shard: file, key } = cursorSlot(dir, resolvedPath(cursor.path));
+  writeShard(dir, file, { ...readShard(file), [key]: savedForm(cursor) });
 }
 
 export interface LogLine {
@@ -252,6 +272,7 @@ export async function* readLinesFrom(path: string, offset: number, firstLine: nu
   }
 }
 
+/** Where a read stands: what decides whether its cursor needs saving. */
 function positionOf(cursor: LogCursor<unknown>): string {
   return JSON.stringify([cursor.offset, cursor.lines, cursor.carry]);
 }
@@ -263,32 +284,35 @@ function positionOf(cursor: LogCursor<unknown>): string {
  */
 export class CursorBook<Carry> {
   private readonly moved: LogCursor<Carry>[] = [];
-  /** What each file's cursor said when resumed, to save only those that moved. */
-  private readonly resumed = new Map<string, string>();
+  /** Each file's cursor as resumed, to save only those that moved. */
+  private readonly resumed = new Map<string, LogCursor<Carry>>();
   /** The shards read so far, by file. */
   private readonly shards = new Map<string, Shard>();
-  private readonly ledgerPath: string;
-  private readonly source: string;
+  /** The source's cursor folder, found once: an import resumes thousands of cursors. */
+  private readonly dir: string;
 
   constructor(ledgerPath: string, source: string) {
-    this.ledgerPath = ledgerPath;
-    this.source = source;
+    this.dir = cursorDir(ledgerPath, source);
   }
 
   resume(logPath: string, initial: Carry, isCarry: (value: unknown) => value is Carry): LogCursor<Carry> {
-    const cursor = resumeCursor(this.ledgerPath, this.source, logPath, initial, isCarry, this.shards);
-    if (cursor.offset > 0) this.resumed.set(cursor.path, positionOf(cursor));
+    const cursor = resumeIn(this.dir, logPath, initial, isCarry, this.shards);
+    if (cursor.offset > 0) this.resumed.set(cursor.path, cursor);
     return cursor;
   }
 
   moveTo(cursor: LogCursor<Carry>): void {
-    if (this.resumed.get(cursor.path) !== positionOf(cursor)) this.moved.push(cursor);
+    const before = this.resumed.get(cursor.path);
+    // Compared here, not serialised at resume: most resumed logs are never read, and a read that
+    // kept offset and line count read no line, so the carry it resumed from is as it was.
+    const same = before !== undefined && before.offset === cursor.offset && before.lines === cursor.lines && positionOf(before) === positionOf(cursor);
+    if (!same) this.moved.push(cursor);
   }
 
   save(): void {
     const dirty = new Set<string>();
     for (const cursor of this.moved) {
-      const { shard: file, key } = cursorSlot(this.ledgerPath, this.source, cursor.path);
+      const { shard: file, key } = cursorSlot(this.dir, cursor.path);
       let shard = this.shards.get(file);
       if (!shard) {
         shard = readShard(file);
@@ -297,7 +321,7 @@ export class CursorBook<Carry> {
       shard[key] = savedForm(cursor);
       dirty.add(file);
     }
-    for (const file of dirty) writeShard(this.ledgerPath, this.source, file, this.shards.get(file) ?? {});
+    for (const file of dirty) writeShard(this.dir, file, this.shards.get(file) ?? {});
     this.moved.length = 0;
   }
 }

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLinesFrom, resumeCursor, saveCursor, type LogCursor } from '../../../../src/lib/tracker/importers/log-cursor.ts';
+import { CursorBook, readLinesFrom, resumeCursor, saveCursor, type LogCursor } from '../../../../src/lib/tracker/importers/log-cursor.ts';
 
 const isNumber = (value: unknown): value is number => typeof value === 'number';
 
@@ -54,6 +54,40 @@ describe('log cursors', () => {
     saveCursor(ledger, 'test', (await readAll(log, resumeCursor(ledger, 'test', log, 0, isNumber))).next);
     writeFileSync(log, 'one\n');
     expect(resumeCursor(ledger, 'test', log, 0, isNumber).offset).toBe(0);
+  });
+
+  it('are saved by an import only when its read moved them', async () => {
+    const { ledger, log } = setUp('one\n');
+    const importOnce = async () => {
+      const book = new CursorBook<number>(ledger, 'test');
+      const cursor = book.resume(log, 0, isNumber);
+      book.moveTo((await readAll(log, cursor)).next);
+      book.save();
+    };
+    const shardFile = () => {
+      const dir = `${ledger}.imports/logs/test`;
+      return join(dir, readdirSync(dir)[0] ?? '');
+    };
+    await importOnce();
+    expect(resumeCursor(ledger, 'test', log, 0, isNumber)).toMatchObject({ offset: 4, lines: 1, carry: 1 });
+    // A torn line: the read gets no whole line, so the cursor is where it was and its shard is not rewritten (a rename would change the inode).
+    const saved = statSync(shardFile()).ino;
+    appendFileSync(log, 'tw');
+    await importOnce();
+    expect(statSync(shardFile()).ino).toBe(saved);
+    appendFileSync(log, 'o\n');
+    await importOnce();
+    expect(statSync(shardFile()).ino).not.toBe(saved);
+    expect(resumeCursor(ledger, 'test', log, 0, isNumber)).toMatchObject({ offset: 8, lines: 2, carry: 2 });
+  });
+
+  it('are found under any spelling of the log\'s path: relative, or with empty and `.` segments', async () => {
+    const { ledger, log } = setUp('one\n');
+    saveCursor(ledger, 'test', (await readAll(log, resumeCursor(ledger, 'test', log, 0, isNumber))).next);
+    const folder = dirname(log);
+    expect(resumeCursor(ledger, 'test', `${folder}//./session.jsonl`, 0, isNumber)).toMatchObject({ path: log, offset: 4, carry: 1 });
+    expect(resumeCursor(ledger, 'test', `${folder}/sub/../session.jsonl`, 0, isNumber)).toMatchObject({ path: log, offset: 4 });
+    expect(resumeCursor(ledger, 'test', relative(process.cwd(), log), 0, isNumber)).toMatchObject({ path: log, offset: 4 });
   });
 
   it('start over when the saved carry is not what the reader expects', async () => {

@@ -44,8 +44,14 @@ const TASK_BYTES = 4 << 20;
 const TASKS_PER_WORKER = 2;
 const WORKER_YOUNG_GENERATION_MB = 8;
 
-/** Source runs read the TypeScript beside this file; the built CLI bundles the worker at its root, above the chunk holding this code (scripts/build-cli.ts). */
-const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('./read-worker.ts', import.meta.url) : new URL('../claude-read-worker.mjs', import.meta.url);
+/**
+ * Source runs read the TypeScript beside this file. The built CLI bundles the
+ * worker at its root (scripts/build-cli.ts): beside `import.cjs`, the
+ * command's own bundle, and one folder above main.mjs's chunks.
+ */
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('./read-worker.ts', import.meta.url)
+  : new URL(import.meta.url.endsWith('.cjs') ? './claude-read-worker.mjs' : '../claude-read-worker.mjs', import.meta.url);
 
 function unreadBytes(read: TranscriptRead): number {
   return Math.max(0, read.cursor.size - read.cursor.offset);

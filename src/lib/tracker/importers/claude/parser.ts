@@ -46,8 +46,11 @@ export type ClaudeCarry = z.infer<typeof claudeCarrySchema>;
 
 const NOTHING_CARRIED: ClaudeCarry = { held: [], prompt: '' };
 
+/** An import checks the carry of every transcript it resumes, thousands of them; a hook, a few. */
+const carries = new SchemaCompiledWhenBusy(claudeCarrySchema);
+
 function isClaudeCarry(value: unknown): value is ClaudeCarry {
-  return claudeCarrySchema.safeParse(value).success;
+  return carries.schema.safeParse(value).success;
 }
 
 export interface ClaudeReadOptions {

@@ -1,8 +1,8 @@
 /** Where Claude Code keeps its transcripts: `<config dir>/projects/<project>/<session>.jsonl` (and `<session>/subagents/`). */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { glob } from 'tinyglobby';
 import { homeDirectory } from '../../home.ts';
+import { logFilesUnder } from '../log-files.ts';
 
 /**
  * Claude Code's config folders: CLAUDE_CONFIG_DIR (a comma-separated list
@@ -16,9 +16,9 @@ export function claudeConfigDirs(env: NodeJS.ProcessEnv = process.env): string[]
   return found.length > 0 ? found : [join(home, '.claude')];
 }
 
+/** Every transcript under `<config dir>/projects/`, at any depth, dot-folders included, sorted. */
 export async function claudeTranscripts(configDir: string): Promise<string[]> {
-  const files = await glob('projects/**/*.jsonl', { cwd: configDir, absolute: true, dot: true });
-  return files.sort();
+  return logFilesUnder(join(configDir, 'projects'), { isLog: (name) => name.endsWith('.jsonl'), dot: true });
 }
 
 /**

@@ -14,6 +14,7 @@ import { basename } from 'node:path';
 import * as z from 'zod/mini';
 import type { RecordInput } from '../../record/record.ts';
 import { LIMITS } from '../../schema.ts';
+import { SchemaCompiledWhenBusy } from '../../validate.ts';
 import { ledgerSessionId, stableTransactionId, workspaceFolderOf } from '../ids.ts';
 import { countSkipped, elapsedSeconds, firstJsonLine, ledgerTimestamp, type ReadStats } from '../jsonl.ts';
 import { readJsonLinesFrom, startCursor, type CursorBook, type LogCursor } from '../log-cursor.ts';
@@ -45,8 +46,11 @@ export type CodexCarry = z.infer<typeof codexCarrySchema>;
 
 const NOTHING_CARRIED: CodexCarry = { model: '', previousTotal: null, turn: 0 };
 
+/** An import checks the carry of every rollout it resumes, thousands of them. */
+const carries = new SchemaCompiledWhenBusy(codexCarrySchema);
+
 function isCodexCarry(value: unknown): value is CodexCarry {
-  return codexCarrySchema.safeParse(value).success;
+  return carries.schema.safeParse(value).success;
 }
 const UUID_AT_END = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 const USAGE_FIELDS = ['input_tokens', 'cached_input_tokens', 'output_tokens', 'reasoning_output_tokens'] as const;

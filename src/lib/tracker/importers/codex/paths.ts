@@ -4,14 +4,15 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { glob } from 'tinyglobby';
+import { logFilesUnder } from '../log-files.ts';
 
 export function codexHome(env: NodeJS.ProcessEnv = process.env): string {
   const configured = env.CODEX_HOME?.trim();
   return configured ? resolve(configured) : join(homedir(), '.codex');
 }
 
+/** Every `rollout-*.jsonl` under `sessions/` and `archived_sessions/`, at any depth (dot-folders left out), sorted. */
 export async function codexRollouts(home: string): Promise<string[]> {
-  const files = await glob(['sessions/**/rollout-*.jsonl', 'archived_sessions/**/rollout-*.jsonl'], { cwd: home, absolute: true });
-  return files.sort();
+  const options = { isLog: (name: string) => name.startsWith('rollout-') && name.endsWith('.jsonl'), dot: false };
+  return [...logFilesUnder(join(home, 'sessions'), options), ...logFilesUnder(join(home, 'archived_sessions'), options)].sort();
 }
