@@ -54,7 +54,19 @@ function runWithCodeCache(file) {
       rmSync(temp, { force: true });
     }
   };
-  return { main: (args) => bundle.exports.main(args).finally(saveCache) };
+  return { main: (args) => bundle.exports.main(args).finally(saveCache).then(exitNow) };
+}
+
+/**
+ * Ends a bundle's command as soon as it is done. Linux writes stdio to files,
+ * terminals and pipes synchronously, so nothing is left to flush; exiting
+ * here skips tearing down the heap the bundle built, about 3.7 M of the
+ * 38 M instructions a `record` call adds to a bare Node start. Elsewhere
+ * (pipes on macOS are asynchronous) the process ends as usual.
+ */
+function exitNow(code) {
+  if (process.platform === 'linux') process.exit(code);
+  return code;
 }
 
 function load() {
