@@ -10,8 +10,8 @@
  */
 import { closeSync, createReadStream, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { TrackerError, type FieldIssue } from '../errors.ts';
+import { csvLine } from './csv-line.ts';
 import { withLock } from './lock.ts';
 import { cellPositions, recordToCells, rowToCandidate } from './row.ts';
 import { LATEST_SCHEMA_VERSION, V1_COLUMNS, V2_COLUMNS, V3_COLUMNS, columnsFor, type Column, type LedgerRecord, type SchemaVersion } from '../schema.ts';
@@ -29,10 +29,9 @@ export function headerLine(version: SchemaVersion): string {
 /** Formats records as complete CSV lines (RFC 4180 quoting, `\n` line ends). */
 export function formatRows(records: readonly LedgerRecord[], version: SchemaVersion): string {
   const columns = columnsFor(version);
-  return stringify(
-    records.map((record) => recordToCells(record, columns)),
-    { record_delimiter: '\n', eof: true },
-  );
+  let text = '';
+  for (const record of records) text += csvLine(recordToCells(record, columns));
+  return text;
 }
 
 export interface LedgerState {
