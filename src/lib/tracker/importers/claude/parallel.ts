@@ -123,14 +123,15 @@ class ReadWorker implements TaskReader {
 
 /** Tasks read on this thread: those a worker ran out of heap for. */
 class LocalReader implements TaskReader {
-  private readonly batcher: RowBatcher;
+  private readonly maker: RowMaker;
 
   constructor(making: RowMaking) {
-    this.batcher = new RowBatcher(new RowMaker(making));
+    this.maker = new RowMaker(making);
   }
 
+  /** Each read its own batcher: two workers can run out of heap at once, and their tasks' reads then interleave here. */
   read(task: readonly TranscriptRead[]): Promise<TaskResult> {
-    return readTask(task, this.batcher);
+    return readTask(task, new RowBatcher(this.maker));
   }
 }
 
