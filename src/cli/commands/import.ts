@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { defineCommand } from 'citty';
 import { isTrackingEnabled } from '../../lib/tracker/config.ts';
 import { TrackerError } from '../../lib/tracker/errors.ts';
-import { claudeRecordsInParallel } from '../../lib/tracker/importers/claude/parallel.ts';
+import { claudeRowsInParallel } from '../../lib/tracker/importers/claude/parallel.ts';
 import type { ClaudeCarry } from '../../lib/tracker/importers/claude/parser.ts';
 import { claudeConfigDirs, claudeTranscripts } from '../../lib/tracker/importers/claude/paths.ts';
 import { codexRecords, type CodexCarry } from '../../lib/tracker/importers/codex/parser.ts';
@@ -13,7 +13,7 @@ import type { ReadStats } from '../../lib/tracker/importers/jsonl.ts';
 import { openCodeRecords } from '../../lib/tracker/importers/opencode/parser.ts';
 import { openCodeDataDir, openCodeMessageFiles } from '../../lib/tracker/importers/opencode/paths.ts';
 import { CursorBook } from '../../lib/tracker/importers/log-cursor.ts';
-import { newImportSummary, writeImported, type ImportSummary } from '../../lib/tracker/importers/writer.ts';
+import { newImportSummary, writeImported, type ImportRows, type ImportSummary } from '../../lib/tracker/importers/writer.ts';
 import type { RecordInput } from '../../lib/tracker/record/record.ts';
 import { csvArg, EXIT, jsonArg, ledgerTarget, printJson, UsageError, type LedgerTarget } from '../_shared.ts';
 
@@ -25,7 +25,7 @@ interface LogSource {
   dirHint: string;
   files: (dir: string) => Promise<string[]>;
   /** Reads the files' usage; `ledgerPath` lets a source resume each file where the last import stopped; `threads`, read on worker threads. */
-  read: (files: readonly string[], stats: ReadStats, ledgerPath: string, threads: number | undefined) => { records: AsyncIterable<RecordInput>; afterWrite?: () => void };
+  read: (files: readonly string[], stats: ReadStats, ledgerPath: string, threads: number | undefined) => { records: AsyncIterable<RecordInput> | ImportRows; afterWrite?: () => void };
 }
 
 const SOURCES: Record<string, LogSource> = {
@@ -36,7 +36,7 @@ const SOURCES: Record<string, LogSource> = {
     files: claudeTranscripts,
     read: (files, stats, ledgerPath, threads) => {
       const cursors = new CursorBook<ClaudeCarry>(ledgerPath, 'claude');
-      return { records: claudeRecordsInParallel(files, stats, { cursors }, { threads }), afterWrite: () => cursors.save() };
+      return { records: claudeRowsInParallel(files, stats, { cursors }, { threads }), afterWrite: () => cursors.save() };
     },
   },
   codex: {
@@ -151,7 +151,7 @@ export default defineCommand({
     },
     threads: {
       type: 'string',
-      description: 'Worker threads reading Claude Code transcripts beside the one writing the ledger (default: one per core beyond two; 0: all on one thread)',
+      description: 'Worker threads reading, checking and formatting Claude Code transcripts beside the one writing the ledger (default: one per core, at most 4; 0: all on one thread)',
       valueHint: 'N',
     },
     ...csvArg,

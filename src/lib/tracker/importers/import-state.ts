@@ -18,17 +18,16 @@
  * hook rebuild it from the ledger, with the same result.
  */
 import { appendFileSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../ledger/atomic.ts';
 import { inspectLedger } from '../ledger/ledger.ts';
 import { ledgerFiles } from '../ledger/parts.ts';
 import { V2_COLUMNS } from '../schema.ts';
+import { IdHashes, IdLines, IMPORTED_ID, idHash, idsOfText, indexKeyOf } from './index-keys.ts';
 
 const TRANSACTION_ID_INDEX = V2_COLUMNS.indexOf('transaction_id');
 const TIMESTAMP_INDEX = V2_COLUMNS.indexOf('timestamp');
-/** Ids of imported rows are `<source>:<stable part>`; ids of recorded rows are UUIDs and never repeat. */
-const IMPORTED_ID = /^([a-z][a-z0-9-]*):./;
 const DAY_MS = 86_400_000;
 const COMPLETE_MARKER = 'complete';
 
@@ -55,22 +54,86 @@ export function ledgerBytes(ledgerPath: string): number {
   return ledgerFiles(ledgerPath).reduce((total, file) => total + statSync(file).size, 0);
 }
 
-/** One source-day of the index: its key (`<source>/<day>`) and ids. */
-interface DaySet {
-  key: string;
-  ids: Set<string>;
+function textOf(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+}
+
+/**
+ * The ids of one source-day of the index. An import asks about every
+ * response and adds hundreds of thousands: as strings in Sets they were
+ * most of its memory (~40 MB for 300,000 ids). So the day holds each id as
+ * a hash (index-keys.ts), and the ids added since the last flush as the
+ * bytes its file will get; the first time a hash matches, the day's ids
+ * themselves are read (its file and those bytes) and kept for that day, so
+ * every answer is exact.
+ */
+class DayIds {
+  private readonly file: string;
+  private readonly hashes = new IdHashes();
+  /** The day's ids as text, once a hash has matched. */
+  private exact: Set<string> | undefined;
+  readonly unwritten = new IdLines();
+
+  constructor(file: string) {
+    this.file = file;
+    for (const id of this.written()) this.hashes.add(idHash(id));
+  }
+
+  private written(): string[] {
+    try {
+      return idsOfText(readFileSync(this.file, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return [];
+    }
+  }
+
+  mayHold(hash: number): boolean {
+    return this.hashes.mayHold(hash);
+  }
+
+  /** Whether the day holds the id, when its hash says it may. */
+  holds(id: string): boolean {
+    this.exact ??= new Set([...this.written(), ...this.unwritten.ids()]);
+    return this.exact.has(id);
+  }
+
+  add(hash: number, bytes: Uint8Array, start: number, end: number): void {
+    this.hashes.add(hash);
+    this.unwritten.append(bytes, start, end);
+    this.exact?.add(textOf(bytes, start, end));
+  }
+
+  /** Appends the ids added since the last flush to the day's file. */
+  flush(): void {
+    if (this.unwritten.bytes.length === 0) return;
+    mkdirSync(dirname(this.file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    appendFileSync(this.file, this.unwritten.bytes, { mode: PRIVATE_FILE_MODE });
+    this.unwritten.clear();
+  }
 }
 
 /**
  * The index of imported transaction ids, loaded one source-day at a time.
  * A lookup reads the candidate's day and its neighbours: the lines of one
  * response can straddle midnight, so a re-read may time it a day apart.
+ * An id added since the last flush is found whatever its time: a writer
+ * adds each row's id as it takes the row, and flushes once the rows are in
+ * the ledger (a crash in between can repeat a row, never lose one).
+ *
+ * Ids are asked about and added by hash, index key and UTF-8 bytes
+ * (index-keys.ts), which a worker thread computes; the id as text is made
+ * only when a hash matches.
  */
 export class ImportedIds {
-  private readonly days = new Map<string, Set<string>>();
-  private readonly pending = new Map<string, string[]>();
-  /** A source and a row's day to the id sets of that day and the days either side: an import asks for a few days many times. */
-  private readonly around = new Map<string, { own: DaySet; all: readonly Set<string>[] } | null>();
+  private readonly days = new Map<string, DayIds>();
+  /** An index key to the ids of its day and the days either side: an import asks for a few days many times. */
+  private readonly around = new Map<string, { own: DayIds; all: readonly DayIds[] } | null>();
+  /** Hashes of the ids added since the last flush, and the ids themselves once one matches. */
+  private readonly recent = new IdHashes();
+  private recentExact: Set<string> | undefined;
+  /** Ids added since the last flush that no day file takes (not imported ids, or not timed by a date). */
+  private readonly undated = new IdLines();
 
   private readonly ledgerPath: string;
 
@@ -78,68 +141,80 @@ export class ImportedIds {
     this.ledgerPath = ledgerPath;
   }
 
-  private fileOf(source: string, day: string): string {
-    return join(idsDir(this.ledgerPath), source, `${day}.txt`);
-  }
-
-  private day(key: string, source: string, day: string): Set<string> {
+  private day(source: string, day: string): DayIds {
+    const key = `${source}/${day}`;
     let ids = this.days.get(key);
     if (!ids) {
-      ids = new Set();
-      try {
-        for (const id of readFileSync(this.fileOf(source, day), 'utf8').split('\n')) if (id !== '') ids.add(id);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
+      ids = new DayIds(join(idsDir(this.ledgerPath), source, `${day}.txt`));
       this.days.set(key, ids);
     }
     return ids;
   }
 
-  /** The id sets an imported id at `timestamp` may be in; null when the id is not an imported one or the time is not a date. */
-  private setsFor(id: string, timestamp: string) {
-    const source = IMPORTED_ID.exec(id)?.[1];
-    if (source === undefined) return null;
-    // Ledger times are ISO 8601 UTC, so their first ten characters are the day; anything else is parsed.
-    const dayKey = /^\d{4}-\d{2}-\d{2}T.*Z$/.test(timestamp) ? timestamp.slice(0, 10) : timestamp;
-    const key = `${source}/${dayKey}`;
-    let sets = this.around.get(key);
-    if (sets === undefined) {
+  /** The days an index key names; null when its day is not a date. */
+  private daysOf(key: string) {
+    let days = this.around.get(key);
+    if (days === undefined) {
+      const slash = key.indexOf('/');
+      const source = key.slice(0, slash);
+      const dayKey = key.slice(slash + 1);
       const time = Date.parse(dayKey.length === 10 ? `${dayKey}T12:00:00.000Z` : dayKey);
       if (Number.isNaN(time)) {
-        sets = null;
+        days = null;
       } else {
-        const [before, own, after] = [dayOf(time - DAY_MS), dayOf(time), dayOf(time + DAY_MS)].map((day) => ({ key: `${source}/${day}`, ids: this.day(`${source}/${day}`, source, day) })) as [DaySet, DaySet, DaySet];
-        sets = { own, all: [before.ids, own.ids, after.ids] };
+        const [before, own, after] = [dayOf(time - DAY_MS), dayOf(time), dayOf(time + DAY_MS)].map((day) => this.day(source, day)) as [DayIds, DayIds, DayIds];
+        days = { own, all: [before, own, after] };
       }
-      this.around.set(key, sets);
+      this.around.set(key, days);
     }
-    return sets;
+    return days;
   }
 
+  /** Whether the ledger holds the id (an imported one, timed about `timestamp`), or it was added since the last flush. */
   has(id: string, timestamp: string): boolean {
-    const sets = this.setsFor(id, timestamp);
-    return sets !== null && sets.all.some((ids) => ids.has(id));
+    const bytes = Buffer.from(id, 'utf8');
+    return this.hasHashed(idHash(id), indexKeyOf(id, timestamp), bytes, 0, bytes.length);
   }
 
-  /** Notes an id as held by the ledger; written to disk by flush(). */
+  /** has() for an id given by its hash, index key and UTF-8 bytes (from `start` to `end` in `bytes`), which become text only should a hash match. */
+  hasHashed(hash: number, key: string | undefined, bytes: Uint8Array, start: number, end: number): boolean {
+    let id: string | undefined;
+    if (this.recent.mayHold(hash)) {
+      id = textOf(bytes, start, end);
+      this.recentExact ??= new Set([...[...this.days.values()].flatMap((ids) => ids.unwritten.ids()), ...this.undated.ids()]);
+      if (this.recentExact.has(id)) return true;
+    }
+    const days = key === undefined ? null : this.daysOf(key);
+    if (days === null) return false;
+    for (const day of days.all) {
+      if (!day.mayHold(hash)) continue;
+      id ??= textOf(bytes, start, end);
+      if (day.holds(id)) return true;
+    }
+    return false;
+  }
+
+  /** Notes an id as held by the ledger; an imported one's day file gets it at flush(). */
   add(id: string, timestamp: string): void {
-    const sets = this.setsFor(id, timestamp);
-    if (sets === null) return;
-    sets.own.ids.add(id);
-    const waiting = this.pending.get(sets.own.key);
-    if (waiting) waiting.push(id);
-    else this.pending.set(sets.own.key, [id]);
+    const bytes = Buffer.from(id, 'utf8');
+    this.addHashed(idHash(id), indexKeyOf(id, timestamp), bytes, 0, bytes.length);
+  }
+
+  /** add() for an id given by its hash, index key and UTF-8 bytes (from `start` to `end` in `bytes`). */
+  addHashed(hash: number, key: string | undefined, bytes: Uint8Array, start: number, end: number): void {
+    this.recent.add(hash);
+    this.recentExact?.add(textOf(bytes, start, end));
+    const days = key === undefined ? null : this.daysOf(key);
+    if (days === null) this.undated.append(bytes, start, end);
+    else days.own.add(hash, bytes, start, end);
   }
 
   /** Appends the ids added since the last flush to their day files. */
   flush(): void {
-    for (const [key, ids] of this.pending) {
-      const [source = '', day = ''] = key.split('/');
-      mkdirSync(join(idsDir(this.ledgerPath), source), { recursive: true, mode: PRIVATE_DIR_MODE });
-      appendFileSync(this.fileOf(source, day), `${ids.join('\n')}\n`, { mode: PRIVATE_FILE_MODE });
-    }
-    this.pending.clear();
+    for (const ids of this.days.values()) ids.flush();
+    this.recent.clear();
+    this.recentExact = undefined;
+    this.undated.clear();
   }
 }
 

@@ -28,14 +28,36 @@ export interface LogCursor<Carry> {
   carry: Carry;
 }
 
-/** One batch of a log's JSON lines: the lines that parsed, and how far the read got. */
+/** One batch of a log's JSON lines: the lines that parse, and how far the read got. */
 export interface JsonLineBatch {
-  entries: { value: unknown; line: number }[];
+  /** The lines that parse, each parsed as the loop reaches it (so only one line's value is alive at a time); iterate once. */
+  entries: Iterable<{ value: unknown; line: number }>;
   /** Offset just after the batch's last line, and that line's number. */
   offset: number;
   lines: number;
   /** The number of the batch's last line that was not blank, or 0. */
   lastLine: number;
+}
+
+function isBlank(text: string): boolean {
+  return text.trim() === '';
+}
+
+/** The lines that parse, counted into `stats` as they are reached. */
+function* parsedLines(batch: LineBatch, stats: { lines: number; bad_lines: number }): Generator<{ value: unknown; line: number }> {
+  for (let index = 0; index < batch.length; index += 1) {
+    const text = batch.text(index);
+    if (isBlank(text)) continue;
+    stats.lines += 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      stats.bad_lines += 1;
+      continue;
+    }
+    yield { value, line: batch.lineAt(index) };
+  }
 }
 
 /**
@@ -45,20 +67,10 @@ export interface JsonLineBatch {
  */
 export async function* readJsonLinesFrom(path: string, from: { offset: number; lines: number }, takeUnterminated: boolean, stats: { lines: number; bad_lines: number }): AsyncGenerator<JsonLineBatch> {
   for await (const batch of readLinesFrom(path, from.offset, from.lines, takeUnterminated)) {
-    const entries: JsonLineBatch['entries'] = [];
     let lastLine = 0;
-    for (const { text, line } of batch) {
-      if (text.trim() === '') continue;
-      stats.lines += 1;
-      lastLine = line;
-      try {
-        entries.push({ value: JSON.parse(text), line });
-      } catch {
-        stats.bad_lines += 1;
-      }
-    }
-    const last = batch.at(-1);
-    yield { entries, offset: last?.end ?? from.offset, lines: last?.line ?? from.lines, lastLine };
+    for (let index = batch.length - 1; index >= 0 && lastLine === 0; index -= 1) if (!isBlank(batch.text(index))) lastLine = batch.lineAt(index);
+    const last = batch.length - 1;
+    yield { entries: parsedLines(batch, stats), offset: batch.endAt(last), lines: batch.lineAt(last), lastLine };
   }
 }
 
@@ -214,28 +226,98 @@ export interface LogLine {
 }
 
 /**
- * The whole lines of a file from `offset` on, a chunk's worth at a time (one
- * await per 64 KiB, not per line). A last line without its newline may still
- * be being written, so it is left for the next read, unless
- * `takeUnterminated` (the log is finished).
+ * One chunk's whole lines (a small log's are all in one), each decoded only
+ * when asked for: a log's lines need not all be strings at once. Read them
+ * before asking for the next batch: the chunk's buffer is then reused.
  */
+export class LineBatch implements Iterable<LogLine> {
+  private readonly chunk: Buffer;
+  /** The first line's text when it began in an earlier chunk (joined), else undefined. */
+  private readonly head: string | undefined;
+  /** Where each line's bytes start and stop (at its newline) in the chunk. */
+  private readonly starts: number[] = [];
+  private readonly stops: number[] = [];
+  /** The file offset just after each line. */
+  private readonly ends: number[] = [];
+  private readonly firstLine: number;
+
+  constructor(chunk: Buffer, head: string | undefined, firstLine: number) {
+    this.chunk = chunk;
+    this.head = head;
+    this.firstLine = firstLine;
+  }
+
+  add(start: number, stop: number, end: number): void {
+    this.starts.push(start);
+    this.stops.push(stop);
+    this.ends.push(end);
+  }
+
+  get length(): number {
+    return this.ends.length;
+  }
+
+  text(index: number): string {
+    if (index === 0 && this.head !== undefined) return this.head;
+    return this.chunk.toString('utf8', this.starts[index], this.stops[index]);
+  }
+
+  lineAt(index: number): number {
+    return this.firstLine + index;
+  }
+
+  endAt(index: number): number {
+    return this.ends[index] ?? 0;
+  }
+
+  *[Symbol.iterator](): Iterator<LogLine> {
+    for (let index = 0; index < this.length; index += 1) yield { text: this.text(index), line: this.lineAt(index), end: this.endAt(index) };
+  }
+}
+
 /** Up to this much of a log is read in one call; a larger rest is streamed (logs over 500 MB exist). */
 const READ_WHOLE_BYTES = 1 << 20;
+const MIN_READ_BUFFER = 1 << 16;
+
+/**
+ * The buffer the last finished read of a small log was done in, for the
+ * next one: a fresh buffer per log (an import reads thousands) left a heap
+ * of dead ones, over 10 MB per thread, waiting for the garbage collector.
+ * A read takes it only while no other read has it.
+ */
+let spareBuffer: Buffer | undefined;
+
+function takeReadBuffer(size: number): Buffer {
+  const spare = spareBuffer;
+  if (spare && spare.length >= size) {
+    spareBuffer = undefined;
+    return spare;
+  }
+  let length = MIN_READ_BUFFER;
+  while (length < size) length *= 2;
+  return Buffer.allocUnsafeSlow(length);
+}
+
+function giveBackReadBuffer(buffer: Buffer): void {
+  if (!spareBuffer || spareBuffer.length < buffer.length) spareBuffer = buffer;
+}
 
 /**
  * A log's bytes from `offset`: what is left of a small log in one read (most
  * transcripts are; an import reads thousands, and a stream per file spends
- * more on its set-up than on reading), a large one streamed 64 KiB at a time.
+ * more on its set-up than on reading), into a buffer from `buffer.take`; a
+ * large one streamed 64 KiB at a time.
  */
-function chunksFrom(path: string, offset: number): AsyncIterable<Buffer> | Buffer[] {
+function chunksFrom(path: string, offset: number, buffer: { take: (size: number) => Buffer }): AsyncIterable<Buffer> | Buffer[] {
   const fd = openSync(path, 'r');
   try {
     const left = fstatSync(fd).size - offset;
     if (left > READ_WHOLE_BYTES) return createReadStream(path, { start: offset, highWaterMark: 1 << 16 });
-    const bytes = Buffer.allocUnsafe(Math.max(0, left));
+    if (left <= 0) return [];
+    const bytes = buffer.take(left);
     let read = 0;
-    while (read < bytes.length) {
-      const got = readSync(fd, bytes, read, bytes.length - read, offset + read);
+    while (read < left) {
+      const got = readSync(fd, bytes, read, left - read, offset + read);
       if (got === 0) break;
       read += got;
     }
@@ -245,30 +327,45 @@ function chunksFrom(path: string, offset: number): AsyncIterable<Buffer> | Buffe
   }
 }
 
-export async function* readLinesFrom(path: string, offset: number, firstLine: number, takeUnterminated: boolean): AsyncGenerator<LogLine[]> {
+/**
+ * The whole lines of a file from `offset` on, a chunk's worth at a time (one
+ * await per 64 KiB, not per line). A last line without its newline may still
+ * be being written, so it is left for the next read, unless
+ * `takeUnterminated` (the log is finished).
+ */
+export async function* readLinesFrom(path: string, offset: number, firstLine: number, takeUnterminated: boolean): AsyncGenerator<LineBatch> {
   let pending: Buffer[] = [];
   let pendingStart = offset;
   let position = offset;
   let line = firstLine;
-  for await (const chunk of chunksFrom(path, offset)) {
-    const lines: LogLine[] = [];
-    let from = 0;
-    for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, from)) {
-      const end = position + at + 1;
-      line += 1;
-      // Most lines lie within one chunk: decode them in place; only a line across chunks is joined.
-      const text = pending.length === 0 ? chunk.toString('utf8', from, at) : Buffer.concat([...pending, chunk.subarray(from, at)]).toString('utf8');
-      lines.push({ text, line, end });
-      pending = [];
-      pendingStart = end;
-      from = at + 1;
+  let buffer: Buffer | undefined;
+  try {
+    for await (const chunk of chunksFrom(path, offset, { take: (size) => (buffer = takeReadBuffer(size)) })) {
+      let from = 0;
+      let at = chunk.indexOf(NEWLINE);
+      // Most lines lie within one chunk and are decoded in place; only a line across chunks is joined.
+      const head = pending.length > 0 && at !== -1 ? Buffer.concat([...pending, chunk.subarray(0, at)]).toString('utf8') : undefined;
+      const lines = new LineBatch(chunk, head, line + 1);
+      for (; at !== -1; at = chunk.indexOf(NEWLINE, from)) {
+        const end = position + at + 1;
+        line += 1;
+        lines.add(from, at, end);
+        pending = [];
+        pendingStart = end;
+        from = at + 1;
+      }
+      if (from < chunk.length) pending.push(chunk.subarray(from));
+      position += chunk.length;
+      if (lines.length > 0) yield lines;
     }
-    if (from < chunk.length) pending.push(chunk.subarray(from));
-    position += chunk.length;
-    if (lines.length > 0) yield lines;
-  }
-  if (takeUnterminated && pending.length > 0) {
-    yield [{ text: Buffer.concat(pending).toString('utf8'), line: line + 1, end: pendingStart + pending.reduce((total, part) => total + part.length, 0) }];
+    if (takeUnterminated && pending.length > 0) {
+      const tail = new LineBatch(Buffer.alloc(0), Buffer.concat(pending).toString('utf8'), line + 1);
+      tail.add(0, 0, pendingStart + pending.reduce((total, part) => total + part.length, 0));
+      yield tail;
+    }
+  } finally {
+    // Every batch has been read by now: the next is asked for only once the last is done with.
+    if (buffer) giveBackReadBuffer(buffer);
   }
 }
 

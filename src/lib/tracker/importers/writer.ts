@@ -8,14 +8,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LoadedConfig } from '../config.ts';
-import { TrackerError, formatFieldIssue } from '../errors.ts';
-import { appendRecords, inspectLedger } from '../ledger/ledger.ts';
+import { TrackerError } from '../errors.ts';
+import { appendFormattedRows, inspectLedger } from '../ledger/ledger.ts';
 import { withLock } from '../ledger/lock.ts';
-import { completeRecord, type RecordInput } from '../record/record.ts';
-import type { LedgerRecord } from '../schema.ts';
-import { checkRecord } from '../validate.ts';
+import type { RecordInput } from '../record/record.ts';
+import { LATEST_SCHEMA_VERSION, type SchemaVersion } from '../schema.ts';
 import { buildIdIndex, forgetStateOfMissingLedger, hasIdIndex, ImportedIds } from './import-state.ts';
 import { emptyReadStats, type ReadStats } from './jsonl.ts';
+import { RowMaker, type PreparedRows, type RowMaking } from './prepared-rows.ts';
 
 /** Rows per append: each append takes the ledger's lock and syncs the file once, so a large import writes few, large batches. */
 const BATCH_SIZE = 10_000;
@@ -58,56 +58,146 @@ export function indexImportedIds(ledgerPath: string, lockTimeoutMs: number, onPr
   return withLock(importLockTarget(ledgerPath), lockTimeoutMs, () => ensureIdIndex(ledgerPath, onProgress));
 }
 
-export async function writeImported(candidates: AsyncIterable<RecordInput>, target: ImportTarget, counts: WriteCounts): Promise<void> {
+/** Rows an importer makes itself (on worker threads, say) once the import knows how: see prepared-rows.ts. */
+export type ImportRows = (making: RowMaking) => AsyncIterable<PreparedRows>;
+
+/**
+ * The rows of one import waiting for their write. Each new row's id goes
+ * into the id index as the row is taken (so a later copy in the same batch
+ * is a duplicate too); the index writes its ids to disk only once the rows
+ * are in the ledger.
+ */
+class PendingRows {
+  private parts: Uint8Array[] = [];
+  private rows = 0;
+  private readonly known: ImportedIds;
+  private readonly ledgerPath: string;
+  private readonly version: SchemaVersion;
+  private readonly lockTimeoutMs: number;
+  private readonly counts: WriteCounts;
+
+  constructor(known: ImportedIds, target: { ledgerPath: string; version: SchemaVersion; lockTimeoutMs: number }, counts: WriteCounts) {
+    this.known = known;
+    this.ledgerPath = target.ledgerPath;
+    this.version = target.version;
+    this.lockTimeoutMs = target.lockTimeoutMs;
+    this.counts = counts;
+  }
+
+  get size(): number {
+    return this.rows;
+  }
+
+  /** Whether the ledger (or this batch) lacks the id; counts a duplicate when it does not. */
+  isNew(id: string, time: string): boolean {
+    return this.counted(this.known.has(id, time));
+  }
+
+  private counted(held: boolean): boolean {
+    if (held) this.counts.duplicates += 1;
+    return !held;
+  }
+
+  reject(reason: string): void {
+    this.counts.rejected += 1;
+    if (this.counts.rejections.length < MAX_LISTED_REJECTIONS) this.counts.rejections.push(reason);
+  }
+
+  /** Takes a new row; its line comes through addLines. */
+  addRow(id: string, time: string): void {
+    this.known.add(id, time);
+    this.rows += 1;
+  }
+
+  addLines(bytes: Uint8Array): void {
+    this.parts.push(bytes);
+  }
+
+  /** Adds what is new of rows made ahead, each run of consecutive new lines as one view of their bytes. */
+  addPrepared(rows: PreparedRows): void {
+    const { hashes, keyNumbers, keys, ids, idEnds, ends } = rows;
+    let rejection = 0;
+    let idStart = 0;
+    let start = 0;
+    let runStart = -1;
+    for (let index = 0; index < hashes.length; index += 1) {
+      const idEnd = idEnds[index] ?? idStart;
+      const key = keys[keyNumbers[index] ?? -1];
+      const hash = hashes[index] ?? 0;
+      const isNew = this.counted(this.known.hasHashed(hash, key, ids, idStart, idEnd));
+      const rejected = rows.rejections[rejection]?.index === index ? rows.rejections[rejection++] : undefined;
+      if (isNew && rejected !== undefined) this.reject(rejected.reason);
+      if (isNew && rejected === undefined) {
+        this.known.addHashed(hash, key, ids, idStart, idEnd);
+        this.rows += 1;
+        if (runStart === -1) runStart = start;
+      } else {
+        if (runStart !== -1) this.addLines(rows.bytes.subarray(runStart, start));
+        runStart = -1;
+      }
+      start = ends[index] ?? start;
+      idStart = idEnd;
+    }
+    if (runStart !== -1) this.addLines(rows.bytes.subarray(runStart, start));
+  }
+
+  async flush(): Promise<void> {
+    if (this.rows === 0) return;
+    await appendFormattedRows(this.ledgerPath, Buffer.concat(this.parts), this.version, { lockTimeoutMs: this.lockTimeoutMs });
+    // The rows first, then their ids: a crash in between can repeat a row (validate finds it), never lose one.
+    this.known.flush();
+    this.counts.added += this.rows;
+    this.parts = [];
+    this.rows = 0;
+  }
+}
+
+/**
+ * Adds the candidates the ledger does not hold yet. Candidates come as
+ * records (made into rows here, after the duplicates are left out) or as
+ * rows an importer made itself.
+ */
+export async function writeImported(candidates: AsyncIterable<RecordInput> | ImportRows, target: ImportTarget, counts: WriteCounts): Promise<void> {
   const { loaded, ledgerPath } = target;
   const now = target.now ?? new Date();
   // Importers name the session themselves, so the environment only supplies the user fallback.
   // A copy: each read of process.env asks the C library, and every row reads it for its user.
   const env = target.env ?? { ...process.env };
-  // One rules object for the whole import: the compiled schema is cached per rules object.
-  const rules = { now, maxAgeDays: null };
   const lockTimeoutMs = loaded.config.lock_timeout_ms;
   // The import lock sits beside the ledger, so its folder must exist before the ledger does.
   mkdirSync(dirname(ledgerPath), { recursive: true, mode: 0o700 });
   await withLock(importLockTarget(ledgerPath), lockTimeoutMs, async () => {
-    if (inspectLedger(ledgerPath).version === 1) {
+    const { version: found } = inspectLedger(ledgerPath);
+    if (found === 1) {
       throw new TrackerError('INVALID_LEDGER', `${ledgerPath} is a schema v1 ledger, which has no transaction_id column; imports need it to add each response once`, {
         hint: 'Run `token-ledger migrate` to rewrite it as v2 (a backup is kept), then import again.',
       });
     }
     await ensureIdIndex(ledgerPath, target.onIndexProgress);
-    const known = new ImportedIds(ledgerPath);
-    let batch: LedgerRecord[] = [];
-    // Ids in the batch not yet written (the index learns them at each flush).
-    const batchIds = new Set<string>();
-    const flush = async () => {
-      if (batch.length === 0) return;
-      await appendRecords(ledgerPath, batch, { lockTimeoutMs });
-      // The rows first, then their ids: a crash in between can repeat a row (validate finds it), never lose one.
-      for (const record of batch) known.add(record.transaction_id, record.timestamp);
-      known.flush();
-      counts.added += batch.length;
-      batch = [];
-      batchIds.clear();
-    };
-    for await (const candidate of candidates) {
-      const id = String(candidate.transaction_id);
-      if (batchIds.has(id) || known.has(id, String(candidate.timestamp))) {
-        counts.duplicates += 1;
-        continue;
+    const making: RowMaking = { loaded, now, env, version: found ?? LATEST_SCHEMA_VERSION };
+    const pending = new PendingRows(new ImportedIds(ledgerPath), { ledgerPath, version: making.version, lockTimeoutMs }, counts);
+    if (typeof candidates === 'function') {
+      for await (const rows of candidates(making)) {
+        pending.addPrepared(rows);
+        if (pending.size >= BATCH_SIZE) await pending.flush();
       }
-      // Imported history is not "recorded live", so the max_age_days rule does not apply.
-      const check = checkRecord(completeRecord(candidate, loaded, now, env), rules);
-      if (!check.ok) {
-        counts.rejected += 1;
-        if (counts.rejections.length < MAX_LISTED_REJECTIONS) counts.rejections.push(`${id}: ${check.issues.map(formatFieldIssue).join('; ')}`);
-        continue;
+    } else {
+      const maker = new RowMaker(making);
+      for await (const candidate of candidates) {
+        const id = String(candidate.transaction_id);
+        const time = String(candidate.timestamp);
+        if (!pending.isNew(id, time)) continue;
+        const made = maker.make(candidate);
+        if (!made.ok) {
+          pending.reject(made.reason);
+          continue;
+        }
+        pending.addRow(id, time);
+        pending.addLines(Buffer.from(made.line));
+        if (pending.size >= BATCH_SIZE) await pending.flush();
       }
-      batchIds.add(id);
-      batch.push(check.record);
-      if (batch.length >= BATCH_SIZE) await flush();
     }
-    await flush();
+    await pending.flush();
     target.afterWrite?.();
   });
 }

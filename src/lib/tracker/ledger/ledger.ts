@@ -10,8 +10,8 @@
  */
 import { closeSync, createReadStream, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { TrackerError, type FieldIssue } from '../errors.ts';
+import { csvLine } from './csv-line.ts';
 import { withLock } from './lock.ts';
 import { cellPositions, recordToCells, rowToCandidate } from './row.ts';
 import { LATEST_SCHEMA_VERSION, V1_COLUMNS, V2_COLUMNS, V3_COLUMNS, columnsFor, type Column, type LedgerRecord, type SchemaVersion } from '../schema.ts';
@@ -21,6 +21,7 @@ export const LEDGER_FILE_MODE = 0o600;
 // The v3 header is 304 bytes; a first line longer than this is no ledger header.
 // Kept small because every append reads it.
 const HEADER_PROBE_BYTES = 4096;
+const NEWLINE = Buffer.from('\n');
 
 export function headerLine(version: SchemaVersion): string {
   return `${columnsFor(version).join(',')}\n`;
@@ -29,10 +30,9 @@ export function headerLine(version: SchemaVersion): string {
 /** Formats records as complete CSV lines (RFC 4180 quoting, `\n` line ends). */
 export function formatRows(records: readonly LedgerRecord[], version: SchemaVersion): string {
   const columns = columnsFor(version);
-  return stringify(
-    records.map((record) => recordToCells(record, columns)),
-    { record_delimiter: '\n', eof: true },
-  );
+  let text = '';
+  for (const record of records) text += csvLine(recordToCells(record, columns));
+  return text;
 }
 
 export interface LedgerState {
@@ -127,7 +127,7 @@ function ensureHeaderLocked(path: string, version: SchemaVersion): SchemaVersion
  * write (disk full) is cut back off, so the ledger never keeps a torn row of
  * ours.
  */
-function appendLocked(path: string, text: string): void {
+function appendLocked(path: string, text: string | Uint8Array): void {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, LEDGER_FILE_MODE);
@@ -136,7 +136,8 @@ function appendLocked(path: string, text: string): void {
   }
   try {
     const { size } = fstatSync(fd);
-    const bytes = Buffer.from(endsWithNewline(fd, size) ? text : `\n${text}`, 'utf8');
+    const rows = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    const bytes = endsWithNewline(fd, size) ? rows : Buffer.concat([NEWLINE, rows]);
     const written = writeSync(fd, bytes, 0, bytes.length);
     if (written !== bytes.length) {
       ftruncateSync(fd, size);
@@ -181,6 +182,25 @@ export function appendRecordsLocked(path: string, records: readonly LedgerRecord
   const version = ensureHeaderLocked(path, LATEST_SCHEMA_VERSION);
   if (records.length > 0) appendLocked(path, formatRows(records, version));
   return version;
+}
+
+/**
+ * Appends rows formatted for schema `version` (as formatRows does, in
+ * UTF-8) in one write, under the ledger's lock; a missing ledger is created
+ * in the latest version. If the ledger's version is not `version` by then
+ * (migrated while the rows were being made), nothing is written.
+ */
+export async function appendFormattedRows(path: string, rows: Uint8Array, version: SchemaVersion, options: { lockTimeoutMs: number }): Promise<void> {
+  makeLedgerFolder(path);
+  await withLock(path, options.lockTimeoutMs, () => {
+    const actual = ensureHeaderLocked(path, LATEST_SCHEMA_VERSION);
+    if (actual !== version) {
+      throw new TrackerError('INVALID_LEDGER', `${path} became a schema v${actual} ledger while rows for v${version} were being made; they were not written`, {
+        hint: 'Run the command again: it reads the ledger\'s version afresh and adds what is missing.',
+      });
+    }
+    if (rows.length > 0) appendLocked(path, rows);
+  });
 }
 
 /** One data row of the ledger, valid or not. `line` is where the row starts (the header is line 1). */

@@ -12,6 +12,8 @@ export function truncationMarker(removed: number): string {
 
 /** Keeps the head and the tail of a long text around a marker saying how much was cut. */
 export function truncateText(text: string, maxLength: number): string {
+  // A text of no more UTF-16 units than the limit has no more code points either.
+  if (text.length <= maxLength) return text;
   const points = Array.from(text);
   if (points.length <= maxLength) return text;
   let removed = points.length - maxLength;

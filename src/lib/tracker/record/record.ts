@@ -40,6 +40,15 @@ function defaultSessionId(now: Date): string {
   return `session-${process.ppid}-${now.toISOString().slice(0, 10).replaceAll('-', '')}`;
 }
 
+/** The last prompt stored and what was stored for it: an import's responses of one turn share the turn's prompt. */
+let lastPrompt: { text: string; config: LoadedConfig['config']; stored: string } | undefined;
+
+/** The prompt as the ledger keeps it: secrets redacted, then the prompt mode and length limit applied. */
+function promptToStore(text: string, config: LoadedConfig['config']): string {
+  if (lastPrompt?.text !== text || lastPrompt.config !== config) lastPrompt = { text, config, stored: storedPromptText(redactSecrets(text, config.redaction), config) };
+  return lastPrompt.stored;
+}
+
 /** Fills metadata the caller left out and applies prompt mode and length limits. */
 export function completeRecord(input: RecordInput, loaded: LoadedConfig, now: Date, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const { config, root } = loaded;
@@ -68,7 +77,7 @@ export function completeRecord(input: RecordInput, loaded: LoadedConfig, now: Da
   // user_mode applies to a user the caller names too; `none` skips the look-up altogether.
   const user = config.user_mode === 'none' ? '' : (candidate.user ?? resolveUser(loaded, env));
   candidate.user = typeof user === 'string' ? userForLedger(user, config.user_mode) : user;
-  if (typeof input.prompt_text === 'string') candidate.prompt_text = storedPromptText(redactSecrets(input.prompt_text, config.redaction), config);
+  if (typeof input.prompt_text === 'string') candidate.prompt_text = promptToStore(input.prompt_text, config);
   else candidate.prompt_text ??= '';
   return candidate;
 }

@@ -48,6 +48,25 @@ describe('the id index of imported rows', () => {
     expect(new ImportedIds(ledger).has('claude:new:1', '2026-07-01T10:00:00.000Z')).toBe(true);
   });
 
+  it('tells apart ids whose hashes are equal, written or not, and answers for ids added before a hash matched', async () => {
+    const ledger = ledgerWithParts();
+    await buildIdIndex(ledger);
+    // Two ids with the same 32-bit FNV-1a hash, which is all the index holds until a hash matches.
+    const [held, twin] = ['claude:msg_3uzx:req', 'claude:msg_a2ad:req'];
+    const at = '2026-07-01T10:00:00.000Z';
+    const writer = new ImportedIds(ledger);
+    writer.add(held, at);
+    expect(writer.has(twin, at)).toBe(false);
+    expect(writer.has(held, at)).toBe(true);
+    writer.add('claude:after:match', at);
+    expect(writer.has('claude:after:match', at)).toBe(true);
+    writer.flush();
+    const reader = new ImportedIds(ledger);
+    expect(reader.has(twin, at)).toBe(false);
+    expect(reader.has(held, at)).toBe(true);
+    expect(reader.has('claude:after:match', at)).toBe(true);
+  });
+
   it('is forgotten when the ledger is deleted, so a re-import starts over', async () => {
     const ledger = ledgerWithParts();
     await buildIdIndex(ledger);

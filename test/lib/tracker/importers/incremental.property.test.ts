@@ -9,7 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateClaudeLogs, generateCodexLogs } from '../../../../scripts/generate-agent-logs.ts';
-import { claudeRecordsInParallel } from '../../../../src/lib/tracker/importers/claude/parallel.ts';
+import { claudeRowsInParallel } from '../../../../src/lib/tracker/importers/claude/parallel.ts';
 import { claudeRecords, type ClaudeCarry } from '../../../../src/lib/tracker/importers/claude/parser.ts';
 import { claudeTranscripts } from '../../../../src/lib/tracker/importers/claude/paths.ts';
 import { codexRecords, type CodexCarry } from '../../../../src/lib/tracker/importers/codex/parser.ts';
@@ -17,7 +17,7 @@ import { codexRollouts } from '../../../../src/lib/tracker/importers/codex/paths
 import { CursorBook } from '../../../../src/lib/tracker/importers/log-cursor.ts';
 import type { ReadStats } from '../../../../src/lib/tracker/importers/jsonl.ts';
 import type { RecordInput } from '../../../../src/lib/tracker/record/record.ts';
-import { newImportSummary, writeImported, type ImportTarget } from '../../../../src/lib/tracker/importers/writer.ts';
+import { newImportSummary, writeImported, type ImportRows, type ImportTarget } from '../../../../src/lib/tracker/importers/writer.ts';
 import { importWorkspace, ledgerRecords } from './helpers.ts';
 
 interface Source {
@@ -29,7 +29,7 @@ interface Source {
   generate: (dir: string) => unknown;
   files: (dir: string) => Promise<string[]>;
   /** Reads with cursors when given a book; whole when not. */
-  read: (files: readonly string[], stats: ReadStats, cursors?: CursorBook<never>) => AsyncIterable<RecordInput>;
+  read: (files: readonly string[], stats: ReadStats, cursors?: CursorBook<never>) => AsyncIterable<RecordInput> | ImportRows;
 }
 
 const SOURCES: Source[] = [
@@ -43,11 +43,11 @@ const SOURCES: Source[] = [
   },
   {
     name: 'claude',
-    title: 'claude read in worker threads (tasks of a file or two)',
+    title: 'claude read, checked and formatted in worker threads (tasks of a file or two)',
     runs: 3,
     generate: (dir) => generateClaudeLogs(dir, { responses: 60, seed: 11 }),
     files: claudeTranscripts,
-    read: (files, stats, cursors) => claudeRecordsInParallel(files, stats, { cursors: cursors as CursorBook<ClaudeCarry> | undefined }, { threads: 2, minBytes: 0, taskBytes: 2048 }),
+    read: (files, stats, cursors) => claudeRowsInParallel(files, stats, { cursors: cursors as CursorBook<ClaudeCarry> | undefined }, { threads: 2, minBytes: 0, taskBytes: 2048 }),
   },
   {
     name: 'codex',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appendRecords, formatRows, headerLine, inspectLedger, readLedger, TrackerError, V1_COLUMNS, type LedgerRow } from '../../../../src/lib/tracker/index.ts';
+import { appendFormattedRows } from '../../../../src/lib/tracker/ledger/ledger.ts';
 import { NOW, validRecord } from '../../../helpers/records.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'tl-ledger-'));
@@ -31,6 +32,19 @@ describe('ledger', () => {
     expect(ids[0]).toMatch(/^v1-[0-9a-f]{24}$/);
     expect(new Set(ids).size).toBe(2);
     expect(again.map((row) => (row.ok ? row.record.transaction_id : ''))).toEqual(ids);
+  });
+
+  it('appends rows formatted ahead only to a ledger of the version they were made for', async () => {
+    const path = join(folder, 'formatted.csv');
+    const rowsFor = (version: 2 | 3) => Buffer.from(formatRows([validRecord()], version));
+    await appendFormattedRows(path, rowsFor(3), 3, LOCK);
+    expect(readFileSync(path, 'utf8')).toBe(headerLine(3) + formatRows([validRecord()], 3));
+    writeFileSync(path, headerLine(2));
+    // Rows made for v3 while the ledger became v2 (rewritten meanwhile) would not fit its columns: nothing is written.
+    await expect(appendFormattedRows(path, rowsFor(3), 3, LOCK)).rejects.toThrow(/schema v2 ledger while rows for v3/);
+    expect(readFileSync(path, 'utf8')).toBe(headerLine(2));
+    await appendFormattedRows(path, rowsFor(2), 2, LOCK);
+    expect((await rows(path)).map((row) => row.ok)).toEqual([true]);
   });
 
   it('reports bad rows by line number and keeps reading', async () => {

@@ -67,8 +67,9 @@ function isBetter(line: ClaudeAssistantLine, group: ResponseGroup): boolean {
   return line.message.usage.output_tokens >= group.kept.message.usage.output_tokens;
 }
 
-/** An import checks many assistant lines (zod's generated parser pays off); a hook, a few (zod's runtime). */
+/** An import checks many assistant and user lines (zod's generated parser pays off); a hook, a few (zod's runtime). */
 const assistantLines = new SchemaCompiledWhenBusy(claudeAssistantLineSchema);
+const userLines = new SchemaCompiledWhenBusy(claudeUserLineSchema);
 
 function typeOf(value: unknown): unknown {
   return value !== null && typeof value === 'object' && 'type' in value ? value.type : undefined;
@@ -113,7 +114,7 @@ async function readResponses(
       // their kind decides before any schema runs, and only their time is kept.
       const kind = typeOf(value);
       if (kind === 'user') {
-        const user = claudeUserLineSchema.safeParse(value);
+        const user = userLines.schema.safeParse(value);
         if (user.success) prompt = promptOf(user.data) ?? prompt;
       }
       const assistant = kind === 'assistant' ? assistantLines.schema.safeParse(value) : undefined;
