@@ -5,8 +5,9 @@
  * rebuild reads only the rows appended since the last one and the pages and
  * the terminal agree (a transaction id in two ledgers counts once). The same
  * read sums the day × dimension cells the overview embeds as buckets
- * (usage-buckets.ts); a second, cached the same way, keeps the rows of the
- * sessions that get a page of their own.
+ * (usage-buckets.ts) and notes where each session's rows are, so the rows of
+ * the sessions that get a page of their own (known only once the read has
+ * ranked them) are read again alone, not with the whole ledger.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,10 +21,12 @@ import {
   ledgerNames,
   loadConfig,
   pricingFor,
+  readSessionRows,
   resolveLedgers,
   unpricedModels,
   type CellTable,
   type GroupKey,
+  type LedgerScan,
   type LedgerScanOptions,
   type LoadedConfig,
   type Pricing,
@@ -122,15 +125,19 @@ export interface ReadUsageOptions {
   threads?: number;
 }
 
-/** Reads the ledgers once (the sessions' rows in a second read); invalid rows are counted and left out, as `track report` does. */
+/** Reads the ledgers once (then only the top sessions' rows again); invalid rows are counted and left out, as `track report` does. */
 export async function readUsage(choice: LedgerChoice, options: ReadUsageOptions = {}): Promise<UsageData> {
   const timeZone = configuredTimeZone(choice.loaded.config);
-  const scanOptions: LedgerScanOptions = { cache: options.cache ?? true, threads: options.threads ?? availableParallelism() };
-  const scan = await aggregateLedger(choice.paths, {
-    ...scanOptions,
+  const scanOptions: LedgerScanOptions = {
+    cache: options.cache ?? true,
+    threads: options.threads ?? availableParallelism(),
+    // One clock for both reads: a row the first judged to be in the future is not on a session's page.
+    now: new Date(),
+    locateSessions: true,
     // The pages show percentiles of the whole ledger only: groups need no elapsed times (a cache of a 500k-row ledger 12 MB smaller).
     aggregate: { groupBy: PAGE_GROUP_KEYS, groupPercentiles: false, timeZone, recentErrors: RECENT_ERROR_LIMIT, cellsBy: CELLS_BY },
-  });
+  };
+  const scan = await aggregateLedger(choice.paths, scanOptions);
   const { totals, groups, recentErrors, cells } = scan.report;
   const group = (key: PageGroupKey) => groups[key] ?? [];
   const pricing = pricingFor(choice.loaded);
@@ -145,7 +152,7 @@ export async function readUsage(choice: LedgerChoice, options: ReadUsageOptions 
     errorsByMessage: group('error').filter((entry) => entry.key !== NO_ERROR_KEY),
     recentErrors,
     embedded: embedCells(cells, pricing, choice.loaded.config.site.budget_usd_month, timeZone),
-    topSessions: await readSessions(choice.paths, chosen, scanOptions),
+    topSessions: await readSessions(choice.paths, scan, chosen, scanOptions),
     unpricedModels: unpricedModels(group('model'), pricing),
   };
 }
@@ -202,13 +209,11 @@ const MEASURE_OF_CELL: Record<Exclude<(typeof MEASURES)[number], 'savedUnits'>, 
   costUnits: 'costUnits',
 };
 
-/** The chosen sessions' models and newest rows: a read that keeps only theirs, so memory stays bounded. */
-async function readSessions(paths: readonly string[], chosen: readonly UsageGroup[], scanOptions: LedgerScanOptions): Promise<SessionDetail[]> {
+/** The chosen sessions' models and newest rows: only their rows are read again, where the scan found them. */
+async function readSessions(paths: readonly string[], scan: LedgerScan, chosen: readonly UsageGroup[], scanOptions: LedgerScanOptions): Promise<SessionDetail[]> {
   if (chosen.length === 0) return [];
-  // Sorted, so the same sessions make the same cache query whatever their order.
-  const sessions = chosen.map((totals) => totals.key).sort();
-  const scan = await aggregateLedger(paths, { ...scanOptions, aggregate: { sessionRows: { sessions, limit: SESSION_ROW_LIMIT } } });
-  const details = new Map(scan.report.sessions.map((detail) => [detail.session, detail]));
+  const sessions = chosen.map((totals) => totals.key);
+  const details = new Map((await readSessionRows(paths, scan, { sessions, limit: SESSION_ROW_LIMIT }, scanOptions)).map((detail) => [detail.session, detail]));
   return chosen.map((totals) => ({ totals, byModel: details.get(totals.key)?.byModel ?? [], rows: details.get(totals.key)?.rows ?? [] }));
 }
 

@@ -20,11 +20,12 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { UsageAggregator, type AggregateOptions, type UsageReport } from './aggregate.ts';
+import { RowLocator, type RowLocations } from './row-locations.ts';
 import { fingerprintOf, loadScanCache, saveScanCache, snapshotOf, type CachedFile, type FileSummary } from './scan-cache.ts';
 import { TrackerError, type TrackerErrorCode } from '../errors.ts';
 import { forEachLedgerRow, inspectLedger, missingLedger, readLedger, type LedgerRange } from '../ledger/ledger.ts';
 import { ledgerFiles } from '../ledger/parts.ts';
-import { LATEST_SCHEMA_VERSION, LIMITS, columnsFor, type SchemaVersion } from '../schema.ts';
+import { LATEST_SCHEMA_VERSION, LIMITS, columnsFor, type Column, type SchemaVersion } from '../schema.ts';
 
 export interface LedgerScanOptions {
   aggregate?: AggregateOptions;
@@ -36,6 +37,19 @@ export interface LedgerScanOptions {
   minPieceBytes?: number;
   /** Use and update the report cache beside each ledger (default true); false reads every row and writes nothing. */
   cache?: boolean;
+  /** Also keep where each session's rows are, so readSessionRows (session-rows.ts) can read only the rows of sessions picked after the read. */
+  locateSessions?: boolean;
+}
+
+/** Where a file's counted rows are, as of the read. */
+export interface LocatedFile {
+  file: string;
+  identity: string;
+  /** The rows located are in [0, size). */
+  size: number;
+  /** The file's columns, from its header. */
+  columns: readonly Column[];
+  rows: RowLocations;
 }
 
 export interface LedgerScan {
@@ -46,6 +60,8 @@ export interface LedgerScan {
   files: string[];
   /** Rows left out because an earlier ledger has a row with the same transaction id. */
   duplicateRows: number;
+  /** Each file's rows by session, in `files` order, when locateSessions asked and every row could be placed (no file with text that is not CSV, no id in two ledgers). */
+  located?: LocatedFile[];
 }
 
 /** Below this a piece is not worth a thread: a worker takes ~40 ms to start. */
@@ -74,6 +90,7 @@ interface PieceTask {
   aggregate: AggregateOptions;
   now: string;
   collectIds: boolean;
+  locate: boolean;
 }
 
 interface PieceSummary extends FileSummary {
@@ -104,17 +121,18 @@ export function idHash(id: string): number {
 }
 
 /** Adds every valid row of a piece to a new aggregator and counts the others. */
-async function scanPiece({ piece, aggregate, now, collectIds }: PieceTask): Promise<ScannedPiece> {
+async function scanPiece({ piece, aggregate, now, collectIds, locate }: PieceTask): Promise<ScannedPiece> {
   const clock = new Date(now);
   const aggregator = new UsageAggregator(aggregate);
   const ids: number[] = [];
+  const locator = locate ? new RowLocator() : undefined;
   const futureFrom = clock.getTime() + LIMITS.futureToleranceMs;
   let invalidRows = 0;
   let unparsable = false;
   let staleAt = Number.POSITIVE_INFINITY;
-  await forEachLedgerRow(piece.file, { now: clock, range: piece.range }, (row) => {
+  await forEachLedgerRow(piece.file, { now: clock, range: piece.range }, (row, start, end) => {
     if (row.ok) {
-      aggregator.add(row.record);
+      if (aggregator.add(row.record)) locator?.add(row.record.session_id, start, end);
       if (collectIds) ids.push(idHash(row.record.transaction_id));
       return;
     }
@@ -124,7 +142,8 @@ async function scanPiece({ piece, aggregate, now, collectIds }: PieceTask): Prom
     const time = Date.parse(row.cells[0] ?? '');
     if (time > futureFrom) staleAt = Math.min(staleAt, time - LIMITS.futureToleranceMs);
   });
-  return { ok: true, state: aggregator.state(), invalidRows, unparsable, staleAt, ...(collectIds ? { ids: Float64Array.from(ids) } : {}) };
+  const rows = locator?.table();
+  return { ok: true, state: aggregator.state(), invalidRows, unparsable, staleAt, ...(collectIds ? { ids: Float64Array.from(ids) } : {}), ...(rows ? { rows } : {}) };
 }
 
 /** Counts one byte value in buffer[from, to). */
@@ -311,6 +330,14 @@ function concatIds(parts: readonly (Float64Array | undefined)[]): Float64Array {
   return all;
 }
 
+/** The parts' rows as one table, in order; none when a part has none. */
+function locatedRows(parts: readonly FileSummary[]): RowLocations | undefined {
+  if (parts.some((part) => !part.rows)) return undefined;
+  const locator = new RowLocator();
+  for (const part of parts) locator.merge(part.rows!);
+  return locator.table();
+}
+
 /** Whether two of the ledgers (each given as its files' id hashes) have an id in common. */
 function ledgersShareIds(ledgers: readonly Float64Array[]): boolean {
   const distinct = ledgers.map((ids) => {
@@ -333,7 +360,7 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
   }));
   const toRead = stretches.reduce((sum, { range }) => sum + range.end - range.start, 0);
   const onThreads = threads > 1 && toRead >= 2 * minPieceBytes;
-  const task = (piece: Piece): PieceTask => ({ piece, aggregate, now: now.toISOString(), collectIds: options.collectIds });
+  const task = (piece: Piece): PieceTask => ({ piece, aggregate, now: now.toISOString(), collectIds: options.collectIds, locate: options.locateSessions ?? false });
   // Started before the cut is planned: workers boot (~40 ms, more on a busy machine) while this thread finds the row boundaries.
   const workers = onThreads ? startWorkers(threads - 1) : [];
   let pieces: ReturnType<typeof planPieces>;
@@ -358,10 +385,12 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
     const aggregator = new UsageAggregator(aggregate);
     const parts: FileSummary[] = [...(cached ? [cached.summary] : []), ...read];
     for (const part of parts) aggregator.merge(part.state);
+    const rows = options.locateSessions ? locatedRows(parts) : undefined;
     const summary: FileSummary = {
       state: aggregator.state(),
       invalidRows: parts.reduce((sum, part) => sum + part.invalidRows, 0),
       ...(options.collectIds ? { ids: concatIds(parts.map((part) => part.ids)) } : {}),
+      ...(rows ? { rows } : {}),
     };
     // Only a read that ended cleanly on a newline leaves an offset the next read can start from.
     const clean = plan.version !== null && !read.some((result) => result.unparsable) && endsWithNewline(plan.file, plan.size);
@@ -406,7 +435,7 @@ async function readDeduplicated(ledgers: readonly (readonly string[])[], aggrega
 }
 
 /** The cache's name for what is being summed: every option that changes a figure. */
-function queryKey(aggregate: AggregateOptions, collectIds: boolean): string {
+function queryKey(aggregate: AggregateOptions, collectIds: boolean, locateSessions: boolean): string {
   return JSON.stringify({
     groupBy: aggregate.groupBy ?? [],
     since: aggregate.since ?? null,
@@ -418,6 +447,7 @@ function queryKey(aggregate: AggregateOptions, collectIds: boolean): string {
     cellsBy: aggregate.cellsBy ?? [],
     sessionRows: aggregate.sessionRows ?? null,
     collectIds,
+    locateSessions,
   });
 }
 
@@ -436,7 +466,7 @@ async function scanOnce(ledgers: readonly string[], options: LedgerScanOptions):
   const now = options.now ?? new Date();
   const useCache = options.cache ?? true;
   const collectIds = ledgers.length > 1;
-  const query = queryKey(aggregate, collectIds);
+  const query = queryKey(aggregate, collectIds, options.locateSessions ?? false);
   const filesOf = ledgers.map((ledger) => {
     const files = ledgerFiles(ledger);
     if (files.length === 0) throw missingLedger(ledger);
@@ -470,7 +500,10 @@ async function scanOnce(ledgers: readonly string[], options: LedgerScanOptions):
   const aggregator = new UsageAggregator(aggregate);
   for (const { summary } of outcomes) aggregator.merge(summary.state);
   const invalidRows = outcomes.reduce((sum, { summary }) => sum + summary.invalidRows, 0);
-  return { scan: { report: aggregator.report(), invalidRows, files, duplicateRows: 0 }, settled, save };
+  const located = outcomes.every(({ summary }) => summary.rows)
+    ? outcomes.map(({ plan, summary }) => ({ file: plan.file, identity: plan.identity, size: plan.size, columns: columnsFor(plan.version ?? LATEST_SCHEMA_VERSION), rows: summary.rows! }))
+    : undefined;
+  return { scan: { report: aggregator.report(), invalidRows, files, duplicateRows: 0, ...(located ? { located } : {}) }, settled, save };
 }
 
 /**

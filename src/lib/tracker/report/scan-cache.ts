@@ -15,6 +15,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rm
 import { basename, dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { AggregatorState } from './aggregate.ts';
+import type { RowLocations } from './row-locations.ts';
 import { PRIVATE_DIR_MODE, removeAbandonedTemps, replaceFileAtomically } from '../ledger/atomic.ts';
 import type { SchemaVersion } from '../schema.ts';
 
@@ -33,6 +34,8 @@ export interface FileSummary {
   invalidRows: number;
   /** Hashes of the valid rows' transaction ids, when several ledgers are read (see ledger-scan.ts). */
   ids?: Float64Array;
+  /** Where the counted rows are, by session, when the query locates them. */
+  rows?: RowLocations;
 }
 
 export interface CachedFile {

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GROUP_KEYS, aggregateLedger, forEachLedgerRow, formatRows, headerLine, readLedger, type AggregateOptions, type LedgerRecord, type LedgerRow, type SchemaVersion } from '../../../../src/lib/tracker/index.ts';
+import { GROUP_KEYS, aggregateLedger, forEachLedgerRow, formatRows, headerLine, readLedger, type AggregateOptions, type CheckedRow, type LedgerRecord, type LedgerRow, type SchemaVersion } from '../../../../src/lib/tracker/index.ts';
 import { planPieces, wholeFile } from '../../../../src/lib/tracker/report/ledger-scan.ts';
 import { partPathFor } from '../../../../src/lib/tracker/ledger/parts.ts';
 import { NOW, validRecord, validRecordArbitrary } from '../../../helpers/records.ts';
@@ -108,6 +109,27 @@ describe('forEachLedgerRow', () => {
         );
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('gives each row its bytes: cut out alone they read as the same row; only text that is not CSV and the row after it have none', async () => {
+    await fc.assert(
+      fc.asyncProperty(versionedLedger, async (text) => {
+        const path = writeLedger(text);
+        const bytes = readFileSync(path);
+        const columns = wholeFile(path).range.columns;
+        const handed: { row: CheckedRow; start: number; end: number }[] = [];
+        await forEachLedgerRow(path, { now: NOW }, (row, start, end) => handed.push({ row, start, end }));
+        const unplaced = handed.filter(({ start }) => Number.isNaN(start));
+        expect(unplaced.length).toBeLessThanOrEqual(2 * handed.filter(({ row }) => !row.ok && row.unparsable).length);
+        for (const { row, start, end } of handed.filter((entry) => !Number.isNaN(entry.start))) {
+          const alone: CheckedRow[] = [];
+          const source = Readable.from([bytes.subarray(start, end)]);
+          await forEachLedgerRow(path, { now: NOW, source, range: { start, end, firstLine: 1, columns } }, (again) => alone.push(again));
+          expect(alone).toEqual([row]);
+        }
+      }),
+      { numRuns: 40 },
     );
   });
 

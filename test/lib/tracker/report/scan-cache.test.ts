@@ -15,8 +15,8 @@ import {
   type LedgerRecord,
   type LedgerScanOptions,
 } from '../../../../src/lib/tracker/index.ts';
-import { partPathFor } from '../../../../src/lib/tracker/ledger/parts.ts';
-import { NOW, anyText, validRecord, validRecordArbitrary } from '../../../helpers/records.ts';
+import { MINUTE, appendedText, applyStep, step } from '../../../helpers/ledger-growth.ts';
+import { NOW, validRecord, validRecordArbitrary } from '../../../helpers/records.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'tl-scan-cache-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -29,38 +29,6 @@ function freshLedger(): string {
   mkdirSync(folder);
   return join(folder, 'ledger.csv');
 }
-
-const MINUTE = 60_000;
-
-/** Text appended to a ledger in one write: valid rows, rows that break a rule, rows dated ahead of the clock, and text that is not CSV at all. */
-const appendedText = fc.array(
-  fc.oneof(
-    { weight: 6, arbitrary: validRecordArbitrary.map((record) => formatRows([record], 2)) },
-    // Rows of the sessions the site keeps rows of, some at one shared time: ties must keep stream order across appends.
-    {
-      weight: 2,
-      arbitrary: fc
-        .tuple(validRecordArbitrary, fc.constantFrom('site-a', 'site-b'), fc.boolean())
-        .map(([record, session_id, tie]) => formatRows([{ ...record, session_id, ...(tie ? { timestamp: new Date(NOW.getTime() - 3_600_000).toISOString() } : {}) }], 2)),
-    },
-    { weight: 1, arbitrary: validRecordArbitrary.map((record) => formatRows([{ ...record, tokens_used: -5 }], 2)) },
-    {
-      weight: 1,
-      arbitrary: fc
-        .tuple(validRecordArbitrary, fc.integer({ min: 6, max: 40 }))
-        .map(([record, minutes]) => formatRows([{ ...record, timestamp: new Date(NOW.getTime() + minutes * MINUTE).toISOString() }], 2)),
-    },
-    { weight: 1, arbitrary: fc.constantFrom('not,a,ledger row\n', '2026-06-15T11:00:00.000Z,"torn\n', '"', 'torn tail without a newline', '\r\n', '\n') },
-    { weight: 1, arbitrary: anyText },
-  ),
-  { minLength: 1, maxLength: 8 },
-);
-
-/** What happens to the ledger between two reports: an append, or a rotation that moves the live file to a part. */
-const step = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('append' as const), text: appendedText, clockMinutes: fc.integer({ min: 0, max: 15 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rotate' as const), text: appendedText, clockMinutes: fc.integer({ min: 0, max: 15 }) }) },
-);
 
 /** Every --by on its own, and date windows over every key at once. */
 const QUERIES: AggregateOptions[] = [
@@ -94,13 +62,7 @@ describe('report cache', () => {
         await check(now);
         for (const [index, next] of steps.entries()) {
           now = new Date(now.getTime() + next.clockMinutes * MINUTE);
-          for (const { ledger } of copies) {
-            if (next.kind === 'rotate') {
-              renameSync(ledger, partPathFor(ledger, new Date(NOW.getTime() + index * MINUTE)));
-              writeFileSync(ledger, headerLine(2));
-            }
-            appendFileSync(ledger, next.text.join(''));
-          }
+          for (const { ledger } of copies) applyStep(ledger, next, index);
           await check(now);
         }
       }),
