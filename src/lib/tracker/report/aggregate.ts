@@ -8,6 +8,7 @@ import { TrackerError } from '../errors.ts';
 import { costUnitsOf, usdOfCostUnits } from '../numbers.ts';
 import type { LedgerRecord } from '../schema.ts';
 import { ZoneCalendar } from './time-zone.ts';
+import { TupleSums } from './tuple-sums.ts';
 export { costCoverage } from './coverage.ts';
 
 export const GROUP_KEYS = ['day', 'week', 'month', 'session', 'hook', 'trigger', 'workspace', 'model', 'user', 'error'] as const;
@@ -364,15 +365,14 @@ function sessionRowOf(record: LedgerRecord): SessionRow {
 class CellAccumulator {
   private readonly by: readonly GroupKey[];
   private readonly values: { indexes: Map<string, number>; list: string[] }[];
-  private readonly cellIndex = new Map<string, number>();
-  private readonly keys: number[] = [];
-  private readonly sums: number[] = [];
-  private readonly scratch: number[];
+  private readonly cells: TupleSums;
+  private readonly scratch: Uint32Array;
 
   constructor(by: readonly GroupKey[]) {
     this.by = by;
     this.values = by.map(() => ({ indexes: new Map(), list: [] }));
-    this.scratch = by.map(() => 0);
+    this.cells = new TupleSums(by.length, CELL_MEASURES.length);
+    this.scratch = new Uint32Array(by.length);
   }
 
   private valueIndex(position: number, value: string): number {
@@ -386,23 +386,10 @@ class CellAccumulator {
     return index;
   }
 
-  /** Where the sums of the cell of `this.scratch`'s value indexes start; a new cell's are zeros. */
-  private cellAt(): number {
-    const id = this.scratch.join(',');
-    let index = this.cellIndex.get(id);
-    if (index === undefined) {
-      index = this.cellIndex.size;
-      this.cellIndex.set(id, index);
-      this.keys.push(...this.scratch);
-      for (let measure = 0; measure < CELL_MEASURES.length; measure += 1) this.sums.push(0);
-    }
-    return index * CELL_MEASURES.length;
-  }
-
   add(record: LedgerRecord, calendar: ZoneCalendar): void {
-    this.by.forEach((by, position) => (this.scratch[position] = this.valueIndex(position, groupKeyOf(record, by, calendar))));
-    const at = this.cellAt();
-    const sums = this.sums;
+    for (let position = 0; position < this.by.length; position += 1) this.scratch[position] = this.valueIndex(position, groupKeyOf(record, this.by[position]!, calendar));
+    const at = this.cells.rowOf(this.scratch);
+    const sums = this.cells.sums;
     const priced = record.cost_usd !== null;
     sums[at]! += 1;
     if (record.error_occurred) sums[at + 1]! += 1;
@@ -422,15 +409,17 @@ class CellAccumulator {
     // Another table numbers its values in its own first-seen order: translate them to ours.
     const ours = other.values.map((values, position) => values.map((value) => this.valueIndex(position, value)));
     const width = this.by.length;
+    const stride = CELL_MEASURES.length;
     for (let cell = 0; cell * width < other.keys.length; cell += 1) {
       for (let position = 0; position < width; position += 1) this.scratch[position] = ours[position]![other.keys[cell * width + position]!]!;
-      const at = this.cellAt();
-      for (let measure = 0; measure < CELL_MEASURES.length; measure += 1) this.sums[at + measure]! += other.sums[cell * CELL_MEASURES.length + measure]!;
+      const at = this.cells.rowOf(this.scratch);
+      const sums = this.cells.sums;
+      for (let measure = 0; measure < stride; measure += 1) sums[at + measure]! += other.sums[cell * stride + measure]!;
     }
   }
 
   table(): CellTable {
-    return { values: this.values.map(({ list }) => [...list]), keys: Uint32Array.from(this.keys), sums: Float64Array.from(this.sums) };
+    return { values: this.values.map(({ list }) => [...list]), ...this.cells.columns() };
   }
 }
 

@@ -20,7 +20,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { UsageAggregator, type AggregateOptions, type UsageReport } from './aggregate.ts';
-import { RowLocator, type RowLocations } from './row-locations.ts';
+import { RowLocator, concatLocations, type RowLocations } from './row-locations.ts';
 import { fingerprintOf, loadScanCache, saveScanCache, snapshotOf, type CachedFile, type FileSummary } from './scan-cache.ts';
 import { TrackerError, type TrackerErrorCode } from '../errors.ts';
 import { forEachLedgerRow, inspectLedger, missingLedger, readLedger, type LedgerRange } from '../ledger/ledger.ts';
@@ -291,6 +291,8 @@ interface FilePlan {
 interface FileOutcome {
   plan: FilePlan;
   summary: FileSummary;
+  /** The aggregator the summary's state is of, when rows were read: a ledger of one file reports from it without merging its state again. */
+  aggregator?: UsageAggregator;
   /** What the cache should hold for this file from now on. */
   entry: CachedFile | undefined;
 }
@@ -328,14 +330,6 @@ function concatIds(parts: readonly (Float64Array | undefined)[]): Float64Array {
     at += part.length;
   }
   return all;
-}
-
-/** The parts' rows as one table, in order; none when a part has none. */
-function locatedRows(parts: readonly FileSummary[]): RowLocations | undefined {
-  if (parts.some((part) => !part.rows)) return undefined;
-  const locator = new RowLocator();
-  for (const part of parts) locator.merge(part.rows!);
-  return locator.table();
 }
 
 /** Whether two of the ledgers (each given as its files' id hashes) have an id in common. */
@@ -385,7 +379,7 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
     const aggregator = new UsageAggregator(aggregate);
     const parts: FileSummary[] = [...(cached ? [cached.summary] : []), ...read];
     for (const part of parts) aggregator.merge(part.state);
-    const rows = options.locateSessions ? locatedRows(parts) : undefined;
+    const rows = options.locateSessions ? concatLocations(parts.map((part) => part.rows)) : undefined;
     const summary: FileSummary = {
       state: aggregator.state(),
       invalidRows: parts.reduce((sum, part) => sum + part.invalidRows, 0),
@@ -406,7 +400,7 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
           staleAt: Math.min(cached?.staleAt ?? Number.POSITIVE_INFINITY, ...read.map((result) => result.staleAt)),
         }
       : cached;
-    outcomes.push({ plan, summary, entry });
+    outcomes.push({ plan, summary, entry, aggregator });
   }
   return outcomes;
 }
@@ -497,8 +491,11 @@ async function scanOnce(ledgers: readonly string[], options: LedgerScanOptions):
   if (collectIds && ledgersShareIds(ledgers.map((_, index) => concatIds(outcomes.filter((outcome) => outcome.plan.ledger === index).map((outcome) => outcome.summary.ids))))) {
     return { scan: { ...(await readDeduplicated(filesOf, aggregate, now)), files }, settled, save };
   }
-  const aggregator = new UsageAggregator(aggregate);
-  for (const { summary } of outcomes) aggregator.merge(summary.state);
+  let aggregator = outcomes.length === 1 ? outcomes[0]!.aggregator : undefined;
+  if (!aggregator) {
+    aggregator = new UsageAggregator(aggregate);
+    for (const { summary } of outcomes) aggregator.merge(summary.state);
+  }
   const invalidRows = outcomes.reduce((sum, { summary }) => sum + summary.invalidRows, 0);
   const located = outcomes.every(({ summary }) => summary.rows)
     ? outcomes.map(({ plan, summary }) => ({ file: plan.file, identity: plan.identity, size: plan.size, columns: columnsFor(plan.version ?? LATEST_SCHEMA_VERSION), rows: summary.rows! }))

@@ -37,9 +37,8 @@ export async function readSessionRows(ledgers: string | readonly string[], scan:
 /** The sessions' rows read from where the scan found them; undefined when one is not there any more. */
 async function readLocated(files: readonly LocatedFile[], query: SessionRowsQuery, now: Date): Promise<SessionDetail[] | undefined> {
   const aggregator = new UsageAggregator({ sessionRows: query });
-  const wanted = new Set(query.sessions);
   for (const file of files) {
-    const rows = rowsOfSessions(file.rows, wanted);
+    const rows = rowsOfSessions(file.rows, query.sessions);
     if (rows.length === 0) continue;
     if (!stillHolds(file)) return undefined;
     // Back to back the rows are CSV on their own: each started a record and ended with its newline (or the file).

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { aggregateLedger, formatRows, headerLine, readSessionRows, type AggregateOptions, type LedgerScanOptions } from '../../../../src/lib/tracker/index.ts';
+import { sessionHash } from '../../../../src/lib/tracker/report/row-locations.ts';
 import { MINUTE, appendedText, applyStep, step } from '../../../helpers/ledger-growth.ts';
 import { NOW, validRecord, validRecordArbitrary } from '../../../helpers/records.ts';
 
@@ -80,6 +81,19 @@ describe('readSessionRows', () => {
     const expected = (await aggregateLedger(ledger, { now: NOW, cache: false, aggregate: { sessionRows: query } })).report.sessions;
     expect(expected.map((detail) => detail.rows.length)).toEqual([5, 5]);
     expect(await readSessionRows(join(work, 'absent.csv'), scan, query, options)).toEqual(expected);
+  });
+
+  it('leaves out the rows of a session whose hash is that of a named one', async () => {
+    // Two ids with one FNV-1a hash (found by search): the places of both are read, the rows of the one not named are not kept.
+    expect(sessionHash('sess-990918')).toBe(sessionHash('sess-2221474'));
+    const ledger = freshLedger();
+    writeFileSync(ledger, headerLine(2) + formatRows(records.map((record, index) => ({ ...record, session_id: index % 2 === 0 ? 'sess-990918' : 'sess-2221474' })), 2));
+    const options = { now: NOW, cache: false, locateSessions: true, aggregate };
+    const scan = await aggregateLedger(ledger, options);
+    const query = { sessions: ['sess-990918'], limit: 1000 };
+    const sessions = await readSessionRows(join(work, 'absent.csv'), scan, query, options);
+    expect(sessions.map((detail) => detail.rows.length)).toEqual([records.length / 2]);
+    expect(sessions).toEqual((await aggregateLedger(ledger, { now: NOW, cache: false, aggregate: { sessionRows: query } })).report.sessions);
   });
 
   it('reads every row again when a located row is not the row the scan counted there, or the file was replaced', async () => {
