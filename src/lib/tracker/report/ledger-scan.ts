@@ -39,6 +39,12 @@ export interface LedgerScanOptions {
   cache?: boolean;
   /** Also keep where each session's rows are, so readSessionRows (session-rows.ts) can read only the rows of sessions picked after the read. */
   locateSessions?: boolean;
+  /**
+   * Read no piece in this thread: all `threads` are workers, each with room for a read's garbage to die young
+   * (WORKERS_ONLY_YOUNG_MB). For a caller whose own heap is large (the site's build), where every collection the
+   * read causes in this thread costs more than in a fresh worker's.
+   */
+  workersOnly?: boolean;
 }
 
 /** Where a file's counted rows are, as of the read. */
@@ -251,21 +257,29 @@ function scanOnWorker(worker: Worker, task: PieceTask): Promise<ScannedPiece> {
   });
 }
 
+/**
+ * A bounded young generation: rows die young. For `track report`, 4 MB spent ~10% of a worker's time collecting and
+ * promoted enough to peak higher, and the default peaked higher too.
+ */
+const WORKER_YOUNG_MB = 16;
+/** A workers-only read's: a piece's cells and row places outlive 16 MB of rows' garbage, and copying them cost 15% of the site's read. */
+const WORKERS_ONLY_YOUNG_MB = 48;
+
 /** Worker threads to read pieces with. */
-function startWorkers(count: number): Worker[] {
-  // A bounded young generation: rows die young. 4 MB spent ~10% of a worker's time collecting and promoted enough to peak higher; the default peaked higher too.
-  return Array.from({ length: count }, () => new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: 16 } }));
+function startWorkers(count: number, youngMb: number): Worker[] {
+  return Array.from({ length: count }, () => new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: youngMb } }));
 }
 
 /**
- * Runs the tasks on this thread and the workers, each taking the next task
- * when it is done; results come back in task order. This thread works too:
- * it would only wait otherwise, and a worker costs ~30 MB.
+ * Runs the tasks on the workers, and on this thread unless `workersOnly`, each taking the next task when it is done;
+ * results come back in task order. This thread works too by default: it would only wait otherwise, and a worker costs ~30 MB.
  */
-async function runOnThreads(tasks: readonly PieceTask[], workers: readonly Worker[]): Promise<ScannedPiece[]> {
+async function runOnThreads(tasks: readonly PieceTask[], workers: readonly Worker[], workersOnly: boolean): Promise<ScannedPiece[]> {
   const results: ScannedPiece[] = new Array(tasks.length);
   let nextTask = 0;
-  const runners: ((task: PieceTask) => Promise<ScannedPiece>)[] = [scanPiece, ...workers.map((worker) => (task: PieceTask) => scanOnWorker(worker, task))];
+  const onWorkers = workers.map((worker) => (task: PieceTask) => scanOnWorker(worker, task));
+  // A read too small for threads has no workers: it is read here.
+  const runners: ((task: PieceTask) => Promise<ScannedPiece>)[] = workersOnly && workers.length > 0 ? onWorkers : [scanPiece, ...onWorkers];
   await Promise.all(
     runners.map(async (run) => {
       while (nextTask < tasks.length) {
@@ -356,12 +370,13 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
   const onThreads = threads > 1 && toRead >= 2 * minPieceBytes;
   const task = (piece: Piece): PieceTask => ({ piece, aggregate, now: now.toISOString(), collectIds: options.collectIds, locate: options.locateSessions ?? false });
   // Started before the cut is planned: workers boot (~40 ms, more on a busy machine) while this thread finds the row boundaries.
-  const workers = onThreads ? startWorkers(threads - 1) : [];
+  const workersOnly = options.workersOnly ?? false;
+  const workers = onThreads ? startWorkers(workersOnly ? threads : threads - 1, workersOnly ? WORKERS_ONLY_YOUNG_MB : WORKER_YOUNG_MB) : [];
   let pieces: ReturnType<typeof planPieces>;
   let results: ScannedPiece[];
   try {
     pieces = planPieces(stretches, onThreads ? Math.max(minPieceBytes, Math.ceil(toRead / (threads * PIECES_PER_THREAD))) : Number.POSITIVE_INFINITY);
-    results = await runOnThreads(pieces.map(task), workers);
+    results = await runOnThreads(pieces.map(task), workers, workersOnly);
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }

@@ -166,13 +166,14 @@ describe('aggregateLedger', () => {
     expect(onWorkers).toEqual(inThread);
   });
 
-  it('reports in pieces on threads exactly what one read in this thread reports: any version, grouping, date range and zone, bad rows and quoted newlines across the cuts', async () => {
+  it('reports in pieces on threads (this one among them or not) exactly what one read in this thread reports: any version, grouping, date range and zone, bad rows and quoted newlines across the cuts', async () => {
     await fc.assert(
       fc.asyncProperty(versionedLedger, aggregateOptions, fc.integer({ min: 200, max: 6000 }), async (text, options, minPieceBytes) => {
         const ledger = writeLedger(text);
         const inThread = await aggregateLedger(ledger, { aggregate: options, now: NOW, cache: false });
         const inPieces = await aggregateLedger(ledger, { aggregate: options, now: NOW, cache: false, threads: 2, minPieceBytes });
         expect(inPieces).toEqual(inThread);
+        expect(await aggregateLedger(ledger, { aggregate: options, now: NOW, cache: false, threads: 2, minPieceBytes, workersOnly: true })).toEqual(inThread);
       }),
       { numRuns: 25 },
     );
