@@ -20,7 +20,7 @@ import { PRIVATE_DIR_MODE, removeAbandonedTemps, replaceFileAtomically } from '.
 import type { SchemaVersion } from '../schema.ts';
 
 /** Bumped whenever what an entry holds or means changes; a cache of another format is ignored. */
-export const SCAN_CACHE_FORMAT = 2;
+export const SCAN_CACHE_FORMAT = 3;
 export const SCAN_CACHE_DIR = '.token-ledger-cache';
 /** How many bytes before the offset (and at the file's start) the fingerprint covers. */
 const FINGERPRINT_BYTES = 4096;

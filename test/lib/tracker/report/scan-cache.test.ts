@@ -112,7 +112,7 @@ function cacheFiles(ledger: string): string[] {
 }
 
 /** Rewrites a cache file's payload (checksum made to match unless `keepChecksum`). */
-function editCache(file: string, edit: (payload: { format: number; files: { summary: { state: { totals: { tokens: number } } } }[] }) => void, keepChecksum = false): void {
+function editCache(file: string, edit: (payload: { format: number; files: { summary: { state: { totals: { rows: Float64Array } } } }[] }) => void, keepChecksum = false): void {
   const bytes = readFileSync(file);
   const payload = deserialize(bytes.subarray(32));
   edit(payload);
@@ -128,7 +128,7 @@ describe('report cache fallbacks', () => {
     const ledger = freshLedger();
     writeFileSync(ledger, text);
     await aggregateLedger(ledger, { aggregate, now: NOW });
-    for (const file of cacheFiles(ledger)) editCache(file, (payload) => (payload.files[0]!.summary.state.totals.tokens += 7));
+    for (const file of cacheFiles(ledger)) editCache(file, (payload) => (payload.files[0]!.summary.state.totals.rows[1]! += 7));
     const cached = await aggregateLedger(ledger, { aggregate, now: NOW });
     expect(cached.report.totals.tokens_used).toBe(60 * 1000 + 7);
   });
@@ -171,10 +171,10 @@ describe('report cache fallbacks', () => {
     // Dated ahead of NOW, not of the later clock: a cache made then counts it, a report at NOW must not.
     writeFileSync(ledger, text + formatRows([validRecord({ transaction_id: 'ahead', timestamp: new Date(NOW.getTime() + 7_200_000).toISOString() })], 2));
     const damage = [
-      (file: string) => editCache(file, (payload) => (payload.files[0]!.summary.state.totals.tokens += 7), true),
+      (file: string) => editCache(file, (payload) => (payload.files[0]!.summary.state.totals.rows[1]! += 7), true),
       (file: string) => writeFileSync(file, readFileSync(file).subarray(0, 100)),
       (file: string) => writeFileSync(file, 'not a cache'),
-      (file: string) => editCache(file, (payload) => ((payload.format += 1), (payload.files[0]!.summary.state.totals.tokens += 7))),
+      (file: string) => editCache(file, (payload) => ((payload.format += 1), (payload.files[0]!.summary.state.totals.rows[1]! += 7))),
     ];
     for (const change of damage) await expectFallback(ledger, () => cacheFiles(ledger).forEach(change));
     await aggregateLedger(ledger, { aggregate, now: new Date(NOW.getTime() + 86_400_000) });
