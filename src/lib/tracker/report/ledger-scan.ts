@@ -272,9 +272,15 @@ function startWorkers(count: number, youngMb: number): Worker[] {
 
 /**
  * Runs the tasks on the workers, and on this thread unless `workersOnly`, each taking the next task when it is done;
- * results come back in task order. This thread works too by default: it would only wait otherwise, and a worker costs ~30 MB.
+ * results come back in task order, and to `onResult` as each comes in, once its thread has its next task. This thread
+ * works too by default: it would only wait otherwise, and a worker costs ~30 MB.
  */
-async function runOnThreads(tasks: readonly PieceTask[], workers: readonly Worker[], workersOnly: boolean): Promise<ScannedPiece[]> {
+async function runOnThreads(
+  tasks: readonly PieceTask[],
+  workers: readonly Worker[],
+  workersOnly: boolean,
+  onResult: (index: number, result: ScannedPiece) => void,
+): Promise<ScannedPiece[]> {
   const results: ScannedPiece[] = new Array(tasks.length);
   let nextTask = 0;
   const onWorkers = workers.map((worker) => (task: PieceTask) => scanOnWorker(worker, task));
@@ -282,14 +288,44 @@ async function runOnThreads(tasks: readonly PieceTask[], workers: readonly Worke
   const runners: ((task: PieceTask) => Promise<ScannedPiece>)[] = workersOnly && workers.length > 0 ? onWorkers : [scanPiece, ...onWorkers];
   await Promise.all(
     runners.map(async (run) => {
-      while (nextTask < tasks.length) {
-        const index = nextTask;
-        nextTask += 1;
-        results[index] = await run(tasks[index]!);
+      let index = nextTask++;
+      let running = index < tasks.length ? run(tasks[index]!) : undefined;
+      while (running) {
+        const result = await running;
+        const done = index;
+        index = nextTask++;
+        running = index < tasks.length ? run(tasks[index]!) : undefined;
+        results[done] = result;
+        onResult(done, result);
       }
     }),
   );
   return results;
+}
+
+/**
+ * A stretch's aggregator, given its parts in order as they come in: its cached summary first, then each piece
+ * once every piece before it is in, so merging runs while the workers read the next pieces, not after the last.
+ */
+class InOrderMerge {
+  readonly aggregator: UsageAggregator;
+  private next = 0;
+  private readonly waiting = new Map<number, FileSummary>();
+
+  constructor(aggregate: AggregateOptions, cached: FileSummary | undefined) {
+    this.aggregator = new UsageAggregator(aggregate);
+    if (cached) this.aggregator.merge(cached.state);
+  }
+
+  /** The stretch's `order`-th piece. */
+  add(order: number, piece: FileSummary): void {
+    this.waiting.set(order, piece);
+    for (let ready = this.waiting.get(this.next); ready; ready = this.waiting.get(this.next)) {
+      this.waiting.delete(this.next);
+      this.aggregator.merge(ready.state);
+      this.next += 1;
+    }
+  }
 }
 
 interface FilePlan {
@@ -374,9 +410,21 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
   const workers = onThreads ? startWorkers(workersOnly ? threads : threads - 1, workersOnly ? WORKERS_ONLY_YOUNG_MB : WORKER_YOUNG_MB) : [];
   let pieces: ReturnType<typeof planPieces>;
   let results: ScannedPiece[];
+  const merges = new Map<number, InOrderMerge>();
+  const mergeOf = (stretch: number) => {
+    let merge = merges.get(stretch);
+    if (!merge) merges.set(stretch, (merge = new InOrderMerge(aggregate, plans[stretch]!.cached?.summary)));
+    return merge;
+  };
   try {
     pieces = planPieces(stretches, onThreads ? Math.max(minPieceBytes, Math.ceil(toRead / (threads * PIECES_PER_THREAD))) : Number.POSITIVE_INFINITY);
-    results = await runOnThreads(pieces.map(task), workers, workersOnly);
+    // Pieces come stretch by stretch, in order: a piece's order in its stretch is its distance from the stretch's first.
+    const firstOf = new Map<number, number>();
+    pieces.forEach((piece, index) => firstOf.has(piece.stretch) || firstOf.set(piece.stretch, index));
+    results = await runOnThreads(pieces.map(task), workers, workersOnly, (index, result) => {
+      const { stretch } = pieces[index]!;
+      mergeOf(stretch).add(index - firstOf.get(stretch)!, result);
+    });
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
@@ -385,15 +433,18 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
   for (const [index, plan] of plans.entries()) {
     let read = results.filter((_, piece) => pieces[piece]!.stretch === index);
     // A stretch whose pieces hold text that is not CSV is read again whole, so it counts exactly as read in one go.
-    if (read.length > 1 && read.some((result) => result.unparsable)) read = [await scanPiece(task(stretches[index]!))];
+    if (read.length > 1 && read.some((result) => result.unparsable)) {
+      read = [await scanPiece(task(stretches[index]!))];
+      merges.delete(index);
+      mergeOf(index).add(0, read[0]!);
+    }
     const { cached } = plan;
     if (read.length === 0 && cached) {
       outcomes.push({ plan, summary: cached.summary, entry: cached });
       continue;
     }
-    const aggregator = new UsageAggregator(aggregate);
+    const { aggregator } = mergeOf(index);
     const parts: FileSummary[] = [...(cached ? [cached.summary] : []), ...read];
-    for (const part of parts) aggregator.merge(part.state);
     const rows = options.locateSessions ? concatLocations(parts.map((part) => part.rows)) : undefined;
     const summary: FileSummary = {
       state: aggregator.state(),
