@@ -10,6 +10,7 @@
 import { usdOfCostUnits } from '../lib/tracker/numbers.ts';
 import type { UsageStats } from '../lib/tracker/report/aggregate.ts';
 import { ZoneCalendar } from '../lib/tracker/report/time-zone.ts';
+import { TupleSums } from '../lib/tracker/report/tuple-sums.ts';
 
 /** The filterable dimensions; their keys are group keys of `track report`, and adding one is one entry here. */
 export const DIMENSIONS = [
@@ -79,16 +80,24 @@ export function foldOldDays(data: EmbeddedUsage): EmbeddedUsage {
   // Labels keep the days' order, so the folded list is ascending too.
   const days = [...new Set(data.days.map(label))];
   const folded = data.days.map((day) => days.indexOf(label(day)));
-  const merged = new Map<string, number[]>();
+  // Keyed by the folded day and the value indexes, in first-seen order: no key string per bucket (a year has a quarter of a million).
+  const merged = new TupleSums(MEASURE_OFFSET, MEASURES.length);
+  const key = new Uint32Array(MEASURE_OFFSET);
   for (const bucket of data.buckets) {
-    const day = folded[bucket[0] ?? 0] ?? 0;
-    const values = bucket.slice(1, MEASURE_OFFSET);
-    const id = `${day},${values.join(',')}`;
-    const target = merged.get(id);
-    if (target) for (let index = MEASURE_OFFSET; index < bucket.length; index += 1) target[index] = (target[index] ?? 0) + (bucket[index] ?? 0);
-    else merged.set(id, [day, ...values, ...bucket.slice(MEASURE_OFFSET)]);
+    key[0] = folded[bucket[0] ?? 0] ?? 0;
+    for (let position = 1; position < MEASURE_OFFSET; position += 1) key[position] = bucket[position] ?? 0;
+    const at = merged.rowOf(key);
+    const sums = merged.sums;
+    for (let measure = 0; measure < MEASURES.length; measure += 1) sums[at + measure]! += bucket[MEASURE_OFFSET + measure] ?? 0;
   }
-  return { ...data, days, buckets: [...merged.values()] };
+  const { keys, sums } = merged.columns();
+  const buckets = Array.from({ length: merged.rows }, (_, row) => {
+    const bucket: number[] = [];
+    for (let position = 0; position < MEASURE_OFFSET; position += 1) bucket.push(keys[row * MEASURE_OFFSET + position] ?? 0);
+    for (let measure = 0; measure < MEASURES.length; measure += 1) bucket.push(sums[row * MEASURES.length + measure] ?? 0);
+    return bucket;
+  });
+  return { ...data, days, buckets };
 }
 
 /** A folded month (YYYY-MM) rather than a day. */

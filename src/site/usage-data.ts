@@ -176,16 +176,16 @@ function embedCells({ values, keys, sums }: CellTable, pricing: Pricing, budgetU
   });
   const cellMeasure = MEASURES.map((measure) => (measure === 'savedUnits' ? -1 : CELL_MEASURES.indexOf(MEASURE_OF_CELL[measure])));
   const pricedCacheRead = CELL_MEASURES.indexOf('pricedCacheRead');
+  const modelPosition = CELLS_BY.indexOf('model');
   const buckets: number[][] = [];
+  // Built value by value: spreading and mapping each of a year's quarter of a million cells cost more than the read of the appended rows.
   for (let cell = 0; cell * width < keys.length; cell += 1) {
-    const key = keys.subarray(cell * width, (cell + 1) * width);
     const at = cell * stride;
-    const saving = savingRates[key[CELLS_BY.indexOf('model')] ?? 0] ?? 0;
-    buckets.push([
-      dayRank[key[0] ?? 0] ?? 0,
-      ...key.subarray(1),
-      ...cellMeasure.map((measure) => (measure === -1 ? costUnitsOf((sums[at + pricedCacheRead] ?? 0) * saving) : (sums[at + measure] ?? 0))),
-    ]);
+    const saving = savingRates[keys[cell * width + modelPosition] ?? 0] ?? 0;
+    const bucket = [dayRank[keys[cell * width] ?? 0] ?? 0];
+    for (let position = 1; position < width; position += 1) bucket.push(keys[cell * width + position] ?? 0);
+    for (const measure of cellMeasure) bucket.push(measure === -1 ? costUnitsOf((sums[at + pricedCacheRead] ?? 0) * saving) : (sums[at + measure] ?? 0));
+    buckets.push(bucket);
   }
   // Stable: within a day, buckets stay in first-seen order.
   buckets.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
