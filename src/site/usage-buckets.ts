@@ -188,33 +188,37 @@ export function rangeStart(range: RangeKey, today: string): string | null {
 
 // ---- Sums ----
 
-type Sums = Measures;
+/** Sums in MEASURES order: an array, not an object by measure name, since a view adds a year's 85,000 buckets eight times over. */
+type Sums = number[];
+
+/** Each measure's place in a Sums. */
+const AT = Object.fromEntries(MEASURES.map((measure, index) => [measure, index])) as Measures;
 
 function emptySums(): Sums {
-  return Object.fromEntries(MEASURES.map((measure) => [measure, 0])) as Sums;
+  return new Array<number>(MEASURES.length).fill(0);
 }
 
 const MEASURE_OFFSET = 1 + DIMENSIONS.length;
 
 function addBucket(sums: Sums, bucket: readonly number[]): void {
-  MEASURES.forEach((measure, index) => {
-    sums[measure] += bucket[MEASURE_OFFSET + index] ?? 0;
-  });
+  for (let index = 0; index < MEASURES.length; index += 1) sums[index]! += bucket[MEASURE_OFFSET + index] ?? 0;
 }
 
 export function statsOf(sums: Sums): BucketStats {
+  const transactions = sums[AT.transactions]!;
+  const errors = sums[AT.errors]!;
   return {
-    transactions: sums.transactions,
-    tokens_used: sums.tokens,
-    input_tokens: sums.input,
-    output_tokens: sums.output,
-    cache_creation_tokens: sums.cacheWrite,
-    cache_read_tokens: sums.cacheRead,
-    cost_usd: usdOfCostUnits(sums.costUnits),
-    saved_usd: usdOfCostUnits(sums.savedUnits),
-    unpriced_transactions: sums.unpriced,
-    errors: sums.errors,
-    error_rate: sums.transactions === 0 ? null : sums.errors / sums.transactions,
+    transactions,
+    tokens_used: sums[AT.tokens]!,
+    input_tokens: sums[AT.input]!,
+    output_tokens: sums[AT.output]!,
+    cache_creation_tokens: sums[AT.cacheWrite]!,
+    cache_read_tokens: sums[AT.cacheRead]!,
+    cost_usd: usdOfCostUnits(sums[AT.costUnits]!),
+    saved_usd: usdOfCostUnits(sums[AT.savedUnits]!),
+    unpriced_transactions: sums[AT.unpriced]!,
+    errors,
+    error_rate: transactions === 0 ? null : errors / transactions,
   };
 }
 
@@ -229,8 +233,8 @@ function selectBuckets(data: EmbeddedUsage, filters: Filters, since: string | nu
   );
 }
 
-function groupSums(buckets: readonly number[][], keyOf: (bucket: readonly number[]) => string): Map<string, Sums> {
-  const groups = new Map<string, Sums>();
+function groupSums<Key>(buckets: readonly number[][], keyOf: (bucket: readonly number[]) => Key): Map<Key, Sums> {
+  const groups = new Map<Key, Sums>();
   for (const bucket of buckets) {
     const key = keyOf(bucket);
     let sums = groups.get(key);
@@ -277,11 +281,10 @@ export function usageView(data: EmbeddedUsage, filters: Filters, today: string):
     }),
   ) as Record<DimensionKey, KeyedStats[]>;
   const modelPosition = DIMENSIONS.findIndex((dimension) => dimension.key === 'model');
-  const dayModel = [...groupSums(buckets, (bucket) => `${bucket[0]},${bucket[1 + modelPosition]}`)]
-    .map(([id, sums]) => {
-      const [day, model] = id.split(',').map(Number);
-      return { day: data.days[day ?? 0] ?? '', model: data.values.model[model ?? 0] ?? '', key: id, ...statsOf(sums) };
-    })
+  // Keyed by day index × model count + model index: a number, not a string per bucket.
+  const models = data.values.model.length;
+  const dayModel = [...groupSums(buckets, (bucket) => (bucket[0] ?? 0) * models + (bucket[1 + modelPosition] ?? 0))]
+    .map(([id, sums]) => ({ day: data.days[Math.floor(id / models)] ?? '', model: data.values.model[id % models] ?? '', key: `${Math.floor(id / models)},${id % models}`, ...statsOf(sums) }))
     .sort((a, b) => b.day.localeCompare(a.day) || byCost(a, b))
     .map(({ key: _id, ...row }) => row);
   return { totals: statsOf(total), days: withQuietDays(perDay), byDimension, dayModel };
@@ -359,7 +362,7 @@ export function monthSpend(data: EmbeddedUsage, filters: Filters, today: string)
     daysInMonth,
     monthToDate,
     lastMonthSameDays: statsOf(sums.lastMonthSameDays),
-    projectedUsd: usdOfCostUnits(Math.round((sums.thisMonth.costUnits / daysElapsed) * daysInMonth)),
+    projectedUsd: usdOfCostUnits(Math.round((sums.thisMonth[AT.costUnits]! / daysElapsed) * daysInMonth)),
     budgetUsdMonth: data.budgetUsdMonth,
     cumulative: { thisMonth: cumulativeUsd(dailyUnits.thisMonth.slice(0, daysElapsed)), lastMonth: cumulativeUsd(dailyUnits.lastMonth) },
   };
