@@ -1,11 +1,33 @@
-/** Arbitraries for a ledger that grows between reads (appends, rotations, clock steps), shared by the report cache's tests. */
+/** Ledgers that grow between reads (appends, rotations, clock steps), shared by the report cache's tests. */
 import fc from 'fast-check';
-import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { formatRows, headerLine } from '../../src/lib/tracker/index.ts';
 import { partPathFor } from '../../src/lib/tracker/ledger/parts.ts';
 import { NOW, anyText, validRecordArbitrary } from './records.ts';
 
 export const MINUTE = 60_000;
+
+/**
+ * A test file's ledgers: `freshLedger` gives a path in a folder of its own (so its cache folder is its own too),
+ * all under `work`, which is removed after the file's tests.
+ */
+export function ledgerFolders(name: string): { work: string; freshLedger: () => string } {
+  const work = mkdtempSync(join(tmpdir(), `tl-${name}-`));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  let count = 0;
+  return {
+    work,
+    freshLedger: () => {
+      count += 1;
+      const folder = join(work, `ledger-${count}`);
+      mkdirSync(folder);
+      return join(folder, 'ledger.csv');
+    },
+  };
+}
 
 /** Text appended to a ledger in one write: valid rows, rows that break a rule, rows dated ahead of the clock, and text that is not CSV at all. */
 export const appendedText = fc.array(

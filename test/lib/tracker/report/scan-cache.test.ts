@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   GROUP_KEYS,
   SCAN_CACHE_DIR,
@@ -15,20 +14,10 @@ import {
   type LedgerRecord,
   type LedgerScanOptions,
 } from '../../../../src/lib/tracker/index.ts';
-import { MINUTE, appendedText, applyStep, step } from '../../../helpers/ledger-growth.ts';
+import { MINUTE, appendedText, applyStep, ledgerFolders, step } from '../../../helpers/ledger-growth.ts';
 import { NOW, validRecord, validRecordArbitrary } from '../../../helpers/records.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'tl-scan-cache-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-let folderNumber = 0;
-/** A ledger path in a folder of its own, so its cache folder is its own too. */
-function freshLedger(): string {
-  folderNumber += 1;
-  const folder = join(work, `ledger-${folderNumber}`);
-  mkdirSync(folder);
-  return join(folder, 'ledger.csv');
-}
+const { freshLedger } = ledgerFolders('scan-cache');
 
 /** Every --by on its own, and date windows over every key at once. */
 const QUERIES: AggregateOptions[] = [

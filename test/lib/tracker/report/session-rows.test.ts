@@ -1,23 +1,13 @@
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aggregateLedger, formatRows, headerLine, readSessionRows, type AggregateOptions, type LedgerScanOptions } from '../../../../src/lib/tracker/index.ts';
 import { sessionHash } from '../../../../src/lib/tracker/report/row-locations.ts';
-import { MINUTE, appendedText, applyStep, step } from '../../../helpers/ledger-growth.ts';
+import { MINUTE, appendedText, applyStep, ledgerFolders, step } from '../../../helpers/ledger-growth.ts';
 import { NOW, validRecord, validRecordArbitrary } from '../../../helpers/records.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'tl-session-rows-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-let folderNumber = 0;
-function freshLedger(): string {
-  folderNumber += 1;
-  const folder = join(work, `ledger-${folderNumber}`);
-  mkdirSync(folder);
-  return join(folder, 'ledger.csv');
-}
+const { work, freshLedger } = ledgerFolders('session-rows');
 
 /** The site's kind of scan: groups by session, so the sessions can be ranked, and the rows located. */
 const aggregate: AggregateOptions = { groupBy: ['session', 'model'], groupPercentiles: false, cellsBy: ['day', 'model'] };
