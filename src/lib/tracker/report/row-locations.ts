@@ -75,8 +75,9 @@ export function concatLocations(parts: readonly (RowLocations | undefined)[]): R
 
 /** The rows of the named sessions (and of any session sharing a hash with one), in file order: each as [start, end). */
 export function rowsOfSessions({ session, start, length }: RowLocations, sessions: readonly string[]): { start: number; end: number }[] {
-  const wanted = new Set(sessions.map(sessionHash));
+  // As signed 32-bit numbers, which V8 keeps unboxed: a Set of them answers faster over a year's 500,000 rows.
+  const wanted = new Set(sessions.map((name) => sessionHash(name) | 0));
   const rows: { start: number; end: number }[] = [];
-  for (let row = 0; row < session.length; row += 1) if (wanted.has(session[row]!)) rows.push({ start: start[row]!, end: start[row]! + length[row]! });
+  for (let row = 0; row < session.length; row += 1) if (wanted.has(session[row]! | 0)) rows.push({ start: start[row]!, end: start[row]! + length[row]! });
   return rows;
 }

@@ -7,7 +7,7 @@
  * otherwise, or when a check fails (a file changed since), the ledgers are
  * read in full.
  */
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { UsageAggregator, type AggregateOptions, type SessionDetail } from './aggregate.ts';
 import { aggregateLedger, type LedgerScan, type LedgerScanOptions, type LocatedFile } from './ledger-scan.ts';
@@ -72,9 +72,12 @@ function stillHolds(file: LocatedFile): boolean {
   }
 }
 
-/** The rows' bytes in order, gathered into chunks of about READ_BYTES (a longer row is a chunk of its own). */
-async function* bytesOf(path: string, rows: readonly { start: number; end: number }[]): AsyncGenerator<Buffer> {
-  const handle = await open(path, 'r');
+/**
+ * The rows' bytes in order, gathered into chunks of about READ_BYTES (a longer row is a chunk of its own). Read
+ * synchronously: the rows are scattered and few, and an awaited read per row cost ~0.25 ms of round trip each.
+ */
+function* bytesOf(path: string, rows: readonly { start: number; end: number }[]): Generator<Buffer> {
+  const fd = openSync(path, 'r');
   try {
     let index = 0;
     while (index < rows.length) {
@@ -89,12 +92,11 @@ async function* bytesOf(path: string, rows: readonly { start: number; end: numbe
       for (; index < last; index += 1) {
         const { start, end } = rows[index]!;
         // A short read (the file shrank) leaves a row torn, which the parse then finds.
-        const { bytesRead } = await handle.read(chunk, at, end - start, start);
-        at += bytesRead;
+        at += readSync(fd, chunk, at, end - start, start);
       }
       yield chunk.subarray(0, at);
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
