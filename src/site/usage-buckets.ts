@@ -66,25 +66,34 @@ export function foldHorizon(newestDay: string): string {
 }
 
 /**
- * Folds the buckets of days before the fold horizon into one per month and
- * combination of values: a year of a team's ledger embeds about a third as
- * many buckets, every preset's figures unchanged; the per-day chart and the
- * day × model table show those months as months.
+ * Buckets of ascending days (`days`), given one by one in day order: `read`
+ * writes bucket `row`'s numbers (day index, value indexes, measures) into
+ * `into`, so the caller keeps no array per bucket. The buckets of days before
+ * the fold horizon are folded into one per month and combination of values:
+ * a year of a team's ledger embeds about a third as many buckets, every
+ * preset's figures unchanged; the per-day chart and the day × model table
+ * show those months as months.
  */
-export function foldOldDays(data: EmbeddedUsage): EmbeddedUsage {
-  const newest = data.days.at(-1);
-  if (newest === undefined) return data;
-  const horizon = foldHorizon(newest);
-  if ((data.days[0] ?? '') >= horizon) return data;
+export function foldBuckets(days: readonly string[], count: number, read: (row: number, into: number[]) => void): Pick<EmbeddedUsage, 'days' | 'buckets'> {
+  const bucketOf = (row: number) => {
+    const bucket: number[] = [];
+    read(row, bucket);
+    return bucket;
+  };
+  const newest = days.at(-1);
+  const horizon = newest === undefined ? '' : foldHorizon(newest);
+  if ((days[0] ?? '') >= horizon) return { days: [...days], buckets: Array.from({ length: count }, (_, row) => bucketOf(row)) };
   const label = (day: string) => (day < horizon ? day.slice(0, 7) : day);
   // Labels keep the days' order, so the folded list is ascending too.
-  const days = [...new Set(data.days.map(label))];
-  const folded = data.days.map((day) => days.indexOf(label(day)));
+  const folded = [...new Set(days.map(label))];
+  const foldedIndex = days.map((day) => folded.indexOf(label(day)));
   // Keyed by the folded day and the value indexes, in first-seen order: no key string per bucket (a year has a quarter of a million).
   const merged = new TupleSums(MEASURE_OFFSET, MEASURES.length);
   const key = new Uint32Array(MEASURE_OFFSET);
-  for (const bucket of data.buckets) {
-    key[0] = folded[bucket[0] ?? 0] ?? 0;
+  const bucket: number[] = [];
+  for (let row = 0; row < count; row += 1) {
+    read(row, bucket);
+    key[0] = foldedIndex[bucket[0] ?? 0] ?? 0;
     for (let position = 1; position < MEASURE_OFFSET; position += 1) key[position] = bucket[position] ?? 0;
     const at = merged.rowOf(key);
     const sums = merged.sums;
@@ -97,7 +106,7 @@ export function foldOldDays(data: EmbeddedUsage): EmbeddedUsage {
     for (let measure = 0; measure < MEASURES.length; measure += 1) bucket.push(sums[row * MEASURES.length + measure] ?? 0);
     return bucket;
   });
-  return { ...data, days, buckets };
+  return { days: folded, buckets };
 }
 
 /** A folded month (YYYY-MM) rather than a day. */

@@ -35,7 +35,7 @@ import {
   type UsageGroup,
   type UsageStats,
 } from '../lib/tracker/index.ts';
-import { DIMENSIONS, MEASURES, NO_FILTERS, foldOldDays, todayIn, usageView, type DimensionKey, type EmbeddedUsage, type UsageView } from './usage-buckets.ts';
+import { DIMENSIONS, MEASURES, NO_FILTERS, foldBuckets, todayIn, usageView, type DimensionKey, type EmbeddedUsage, type UsageView } from './usage-buckets.ts';
 
 export type { RecentError, SessionRow };
 
@@ -177,25 +177,29 @@ function embedCells({ values, keys, sums }: CellTable, pricing: Pricing, budgetU
   const cellMeasure = MEASURES.map((measure) => (measure === 'savedUnits' ? -1 : CELL_MEASURES.indexOf(MEASURE_OF_CELL[measure])));
   const pricedCacheRead = CELL_MEASURES.indexOf('pricedCacheRead');
   const modelPosition = CELLS_BY.indexOf('model');
-  const buckets: number[][] = [];
-  // Built value by value: spreading and mapping each of a year's quarter of a million cells cost more than the read of the appended rows.
-  for (let cell = 0; cell * width < keys.length; cell += 1) {
+  // The cells in day order, within a day in first-seen order (a counting sort), handed to the fold one by one:
+  // an array per cell first, of a year's quarter of a million, cost more than the read of the appended rows.
+  const cells = keys.length / width;
+  const dayStarts = new Uint32Array(days.length + 1);
+  for (let cell = 0; cell < cells; cell += 1) dayStarts[(dayRank[keys[cell * width] ?? 0] ?? 0) + 1]! += 1;
+  for (let day = 1; day <= days.length; day += 1) dayStarts[day]! += dayStarts[day - 1]!;
+  const order = new Uint32Array(cells);
+  for (let cell = 0; cell < cells; cell += 1) order[dayStarts[dayRank[keys[cell * width] ?? 0] ?? 0]!++] = cell;
+  const folded = foldBuckets(days, cells, (row, into) => {
+    const cell = order[row]!;
     const at = cell * stride;
     const saving = savingRates[keys[cell * width + modelPosition] ?? 0] ?? 0;
-    const bucket = [dayRank[keys[cell * width] ?? 0] ?? 0];
-    for (let position = 1; position < width; position += 1) bucket.push(keys[cell * width + position] ?? 0);
-    for (const measure of cellMeasure) bucket.push(measure === -1 ? costUnitsOf((sums[at + pricedCacheRead] ?? 0) * saving) : (sums[at + measure] ?? 0));
-    buckets.push(bucket);
-  }
-  // Stable: within a day, buckets stay in first-seen order.
-  buckets.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
-  return foldOldDays({
-    days,
+    into[0] = dayRank[keys[cell * width] ?? 0] ?? 0;
+    for (let position = 1; position < width; position += 1) into[position] = keys[cell * width + position] ?? 0;
+    cellMeasure.forEach((measure, index) => (into[width + index] = measure === -1 ? costUnitsOf((sums[at + pricedCacheRead] ?? 0) * saving) : (sums[at + measure] ?? 0)));
+  });
+  return {
+    days: folded.days,
     timeZone,
     values: Object.fromEntries(DIMENSIONS.map(({ key }, position) => [key, values[position + 1] ?? []])) as Record<DimensionKey, string[]>,
-    buckets,
+    buckets: folded.buckets,
     budgetUsdMonth,
-  });
+  };
 }
 
 /** The cell measure each bucket measure is; the saving is priced from the cache reads of priced rows. */
