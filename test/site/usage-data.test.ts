@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCAN_CACHE_DIR, aggregateLedger, formatRows, headerLine, type LedgerRecord } from '../../src/lib/tracker/index.ts';
-import { SESSION_ROW_LIMIT, chooseLedger, readUsage } from '../../src/site/usage-data.ts';
+import { SESSION_ROW_LIMIT, chooseLedger, firstBy, readUsage } from '../../src/site/usage-data.ts';
 import { validRecordArbitrary } from '../helpers/records.ts';
 
 /** A project folder for a test's ledgers (a .git folder marks its root). */
@@ -19,6 +19,17 @@ function recordsAged(count: number, seed: number, ageMs: (index: number) => numb
   const now = Date.now();
   return fc.sample(validRecordArbitrary, { numRuns: count, seed }).map((record, index) => ({ ...record, timestamp: new Date(now - ageMs(index)).toISOString() }));
 }
+
+describe('firstBy', () => {
+  it('gives the first items of a stable sort, however many are asked for', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ cost: fc.integer({ min: 0, max: 5 }), tokens: fc.integer({ min: 0, max: 3 }), id: fc.nat() })), fc.integer({ min: -1, max: 30 }), (items, count) => {
+        const order = (a: (typeof items)[number], b: (typeof items)[number]) => b.cost - a.cost || b.tokens - a.tokens;
+        expect(firstBy(items, count, order)).toEqual([...items].sort(order).slice(0, Math.max(0, count)));
+      }),
+    );
+  });
+});
 
 describe('the usage data step', () => {
   it('reads the ledgers a TOKEN_LEDGER_CSV glob names, each transaction once, as `report` does', async () => {
