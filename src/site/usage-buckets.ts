@@ -10,6 +10,7 @@
 import { usdOfCostUnits } from '../lib/tracker/numbers.ts';
 import type { UsageStats } from '../lib/tracker/report/aggregate.ts';
 import { ZoneCalendar } from '../lib/tracker/report/time-zone.ts';
+import { TupleSums } from '../lib/tracker/report/tuple-sums.ts';
 
 /** The filterable dimensions; their keys are group keys of `track report`, and adding one is one entry here. */
 export const DIMENSIONS = [
@@ -65,30 +66,47 @@ export function foldHorizon(newestDay: string): string {
 }
 
 /**
- * Folds the buckets of days before the fold horizon into one per month and
- * combination of values: a year of a team's ledger embeds about a third as
- * many buckets, every preset's figures unchanged; the per-day chart and the
- * day × model table show those months as months.
+ * Buckets of ascending days (`days`), given one by one in day order: `read`
+ * writes bucket `row`'s numbers (day index, value indexes, measures) into
+ * `into`, so the caller keeps no array per bucket. The buckets of days before
+ * the fold horizon are folded into one per month and combination of values:
+ * a year of a team's ledger embeds about a third as many buckets, every
+ * preset's figures unchanged; the per-day chart and the day × model table
+ * show those months as months.
  */
-export function foldOldDays(data: EmbeddedUsage): EmbeddedUsage {
-  const newest = data.days.at(-1);
-  if (newest === undefined) return data;
-  const horizon = foldHorizon(newest);
-  if ((data.days[0] ?? '') >= horizon) return data;
+export function foldBuckets(days: readonly string[], count: number, read: (row: number, into: number[]) => void): Pick<EmbeddedUsage, 'days' | 'buckets'> {
+  const bucketOf = (row: number) => {
+    const bucket: number[] = [];
+    read(row, bucket);
+    return bucket;
+  };
+  const newest = days.at(-1);
+  const horizon = newest === undefined ? '' : foldHorizon(newest);
+  if ((days[0] ?? '') >= horizon) return { days: [...days], buckets: Array.from({ length: count }, (_, row) => bucketOf(row)) };
   const label = (day: string) => (day < horizon ? day.slice(0, 7) : day);
   // Labels keep the days' order, so the folded list is ascending too.
-  const days = [...new Set(data.days.map(label))];
-  const folded = data.days.map((day) => days.indexOf(label(day)));
-  const merged = new Map<string, number[]>();
-  for (const bucket of data.buckets) {
-    const day = folded[bucket[0] ?? 0] ?? 0;
-    const values = bucket.slice(1, MEASURE_OFFSET);
-    const id = `${day},${values.join(',')}`;
-    const target = merged.get(id);
-    if (target) for (let index = MEASURE_OFFSET; index < bucket.length; index += 1) target[index] = (target[index] ?? 0) + (bucket[index] ?? 0);
-    else merged.set(id, [day, ...values, ...bucket.slice(MEASURE_OFFSET)]);
+  const folded = [...new Set(days.map(label))];
+  const foldedIndex = days.map((day) => folded.indexOf(label(day)));
+  // Keyed by the folded day and the value indexes, in first-seen order: no key string per bucket (a year has a quarter of a million).
+  const merged = new TupleSums(MEASURE_OFFSET, MEASURES.length);
+  const key = new Uint32Array(MEASURE_OFFSET);
+  const bucket: number[] = [];
+  for (let row = 0; row < count; row += 1) {
+    read(row, bucket);
+    key[0] = foldedIndex[bucket[0] ?? 0] ?? 0;
+    for (let position = 1; position < MEASURE_OFFSET; position += 1) key[position] = bucket[position] ?? 0;
+    const at = merged.rowOf(key);
+    const sums = merged.sums;
+    for (let measure = 0; measure < MEASURES.length; measure += 1) sums[at + measure]! += bucket[MEASURE_OFFSET + measure] ?? 0;
   }
-  return { ...data, days, buckets: [...merged.values()] };
+  const { keys, sums } = merged.columns();
+  const buckets = Array.from({ length: merged.rows }, (_, row) => {
+    const bucket: number[] = [];
+    for (let position = 0; position < MEASURE_OFFSET; position += 1) bucket.push(keys[row * MEASURE_OFFSET + position] ?? 0);
+    for (let measure = 0; measure < MEASURES.length; measure += 1) bucket.push(sums[row * MEASURES.length + measure] ?? 0);
+    return bucket;
+  });
+  return { days: folded, buckets };
 }
 
 /** A folded month (YYYY-MM) rather than a day. */
@@ -179,33 +197,37 @@ export function rangeStart(range: RangeKey, today: string): string | null {
 
 // ---- Sums ----
 
-type Sums = Measures;
+/** Sums in MEASURES order: an array, not an object by measure name, since a view adds a year's 85,000 buckets eight times over. */
+type Sums = number[];
+
+/** Each measure's place in a Sums. */
+const AT = Object.fromEntries(MEASURES.map((measure, index) => [measure, index])) as Measures;
 
 function emptySums(): Sums {
-  return Object.fromEntries(MEASURES.map((measure) => [measure, 0])) as Sums;
+  return new Array<number>(MEASURES.length).fill(0);
 }
 
 const MEASURE_OFFSET = 1 + DIMENSIONS.length;
 
 function addBucket(sums: Sums, bucket: readonly number[]): void {
-  MEASURES.forEach((measure, index) => {
-    sums[measure] += bucket[MEASURE_OFFSET + index] ?? 0;
-  });
+  for (let index = 0; index < MEASURES.length; index += 1) sums[index]! += bucket[MEASURE_OFFSET + index] ?? 0;
 }
 
 export function statsOf(sums: Sums): BucketStats {
+  const transactions = sums[AT.transactions]!;
+  const errors = sums[AT.errors]!;
   return {
-    transactions: sums.transactions,
-    tokens_used: sums.tokens,
-    input_tokens: sums.input,
-    output_tokens: sums.output,
-    cache_creation_tokens: sums.cacheWrite,
-    cache_read_tokens: sums.cacheRead,
-    cost_usd: usdOfCostUnits(sums.costUnits),
-    saved_usd: usdOfCostUnits(sums.savedUnits),
-    unpriced_transactions: sums.unpriced,
-    errors: sums.errors,
-    error_rate: sums.transactions === 0 ? null : sums.errors / sums.transactions,
+    transactions,
+    tokens_used: sums[AT.tokens]!,
+    input_tokens: sums[AT.input]!,
+    output_tokens: sums[AT.output]!,
+    cache_creation_tokens: sums[AT.cacheWrite]!,
+    cache_read_tokens: sums[AT.cacheRead]!,
+    cost_usd: usdOfCostUnits(sums[AT.costUnits]!),
+    saved_usd: usdOfCostUnits(sums[AT.savedUnits]!),
+    unpriced_transactions: sums[AT.unpriced]!,
+    errors,
+    error_rate: transactions === 0 ? null : errors / transactions,
   };
 }
 
@@ -220,8 +242,8 @@ function selectBuckets(data: EmbeddedUsage, filters: Filters, since: string | nu
   );
 }
 
-function groupSums(buckets: readonly number[][], keyOf: (bucket: readonly number[]) => string): Map<string, Sums> {
-  const groups = new Map<string, Sums>();
+function groupSums<Key>(buckets: readonly number[][], keyOf: (bucket: readonly number[]) => Key): Map<Key, Sums> {
+  const groups = new Map<Key, Sums>();
   for (const bucket of buckets) {
     const key = keyOf(bucket);
     let sums = groups.get(key);
@@ -268,11 +290,10 @@ export function usageView(data: EmbeddedUsage, filters: Filters, today: string):
     }),
   ) as Record<DimensionKey, KeyedStats[]>;
   const modelPosition = DIMENSIONS.findIndex((dimension) => dimension.key === 'model');
-  const dayModel = [...groupSums(buckets, (bucket) => `${bucket[0]},${bucket[1 + modelPosition]}`)]
-    .map(([id, sums]) => {
-      const [day, model] = id.split(',').map(Number);
-      return { day: data.days[day ?? 0] ?? '', model: data.values.model[model ?? 0] ?? '', key: id, ...statsOf(sums) };
-    })
+  // Keyed by day index × model count + model index: a number, not a string per bucket.
+  const models = data.values.model.length;
+  const dayModel = [...groupSums(buckets, (bucket) => (bucket[0] ?? 0) * models + (bucket[1 + modelPosition] ?? 0))]
+    .map(([id, sums]) => ({ day: data.days[Math.floor(id / models)] ?? '', model: data.values.model[id % models] ?? '', key: `${Math.floor(id / models)},${id % models}`, ...statsOf(sums) }))
     .sort((a, b) => b.day.localeCompare(a.day) || byCost(a, b))
     .map(({ key: _id, ...row }) => row);
   return { totals: statsOf(total), days: withQuietDays(perDay), byDimension, dayModel };
@@ -350,7 +371,7 @@ export function monthSpend(data: EmbeddedUsage, filters: Filters, today: string)
     daysInMonth,
     monthToDate,
     lastMonthSameDays: statsOf(sums.lastMonthSameDays),
-    projectedUsd: usdOfCostUnits(Math.round((sums.thisMonth.costUnits / daysElapsed) * daysInMonth)),
+    projectedUsd: usdOfCostUnits(Math.round((sums.thisMonth[AT.costUnits]! / daysElapsed) * daysInMonth)),
     budgetUsdMonth: data.budgetUsdMonth,
     cumulative: { thisMonth: cumulativeUsd(dailyUnits.thisMonth.slice(0, daysElapsed)), lastMonth: cumulativeUsd(dailyUnits.lastMonth) },
   };

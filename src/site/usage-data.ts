@@ -5,8 +5,9 @@
  * rebuild reads only the rows appended since the last one and the pages and
  * the terminal agree (a transaction id in two ledgers counts once). The same
  * read sums the day × dimension cells the overview embeds as buckets
- * (usage-buckets.ts); a second, cached the same way, keeps the rows of the
- * sessions that get a page of their own.
+ * (usage-buckets.ts) and notes where each session's rows are, so the rows of
+ * the sessions that get a page of their own (known only once the read has
+ * ranked them) are read again alone, not with the whole ledger.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,10 +21,12 @@ import {
   ledgerNames,
   loadConfig,
   pricingFor,
+  readSessionRows,
   resolveLedgers,
   unpricedModels,
   type CellTable,
   type GroupKey,
+  type LedgerScan,
   type LedgerScanOptions,
   type LoadedConfig,
   type Pricing,
@@ -32,7 +35,7 @@ import {
   type UsageGroup,
   type UsageStats,
 } from '../lib/tracker/index.ts';
-import { DIMENSIONS, MEASURES, foldOldDays, type DimensionKey, type EmbeddedUsage } from './usage-buckets.ts';
+import { DIMENSIONS, MEASURES, NO_FILTERS, foldBuckets, todayIn, usageView, type DimensionKey, type EmbeddedUsage, type UsageView } from './usage-buckets.ts';
 
 export type { RecentError, SessionRow };
 
@@ -122,19 +125,25 @@ export interface ReadUsageOptions {
   threads?: number;
 }
 
-/** Reads the ledgers once (the sessions' rows in a second read); invalid rows are counted and left out, as `track report` does. */
+/** Reads the ledgers once (then only the top sessions' rows again); invalid rows are counted and left out, as `track report` does. */
 export async function readUsage(choice: LedgerChoice, options: ReadUsageOptions = {}): Promise<UsageData> {
   const timeZone = configuredTimeZone(choice.loaded.config);
-  const scanOptions: LedgerScanOptions = { cache: options.cache ?? true, threads: options.threads ?? availableParallelism() };
-  const scan = await aggregateLedger(choice.paths, {
-    ...scanOptions,
+  const scanOptions: LedgerScanOptions = {
+    cache: options.cache ?? true,
+    threads: options.threads ?? availableParallelism(),
+    // One clock for both reads: a row the first judged to be in the future is not on a session's page.
+    now: new Date(),
+    locateSessions: true,
+    // Astro's heap is large: collecting the read's garbage there costs more than in workers of its own.
+    workersOnly: true,
     // The pages show percentiles of the whole ledger only: groups need no elapsed times (a cache of a 500k-row ledger 12 MB smaller).
     aggregate: { groupBy: PAGE_GROUP_KEYS, groupPercentiles: false, timeZone, recentErrors: RECENT_ERROR_LIMIT, cellsBy: CELLS_BY },
-  });
+  };
+  const scan = await aggregateLedger(choice.paths, scanOptions);
   const { totals, groups, recentErrors, cells } = scan.report;
   const group = (key: PageGroupKey) => groups[key] ?? [];
   const pricing = pricingFor(choice.loaded);
-  const chosen = [...group('session')].sort((a, b) => b.cost_usd - a.cost_usd || b.tokens_used - a.tokens_used).slice(0, choice.loaded.config.site.top_sessions);
+  const chosen = firstBy(group('session'), choice.loaded.config.site.top_sessions, (a, b) => b.cost_usd - a.cost_usd || b.tokens_used - a.tokens_used);
   return {
     ledgerNames: ledgerNames(choice.paths),
     ledgerSource: choice.source,
@@ -145,9 +154,24 @@ export async function readUsage(choice: LedgerChoice, options: ReadUsageOptions 
     errorsByMessage: group('error').filter((entry) => entry.key !== NO_ERROR_KEY),
     recentErrors,
     embedded: embedCells(cells, pricing, choice.loaded.config.site.budget_usd_month, timeZone),
-    topSessions: await readSessions(choice.paths, chosen, scanOptions),
+    topSessions: await readSessions(choice.paths, scan, chosen, scanOptions),
     unpricedModels: unpricedModels(group('model'), pricing),
   };
+}
+
+/** The first `count` of `items` in `order`, as a stable sort would give them: one pass, not a sort of every session of a year. */
+export function firstBy<Item>(items: readonly Item[], count: number, order: (a: Item, b: Item) => number): Item[] {
+  const kept: Item[] = [];
+  if (count <= 0) return kept;
+  for (const item of items) {
+    if (kept.length === count && order(item, kept[count - 1]!) >= 0) continue;
+    // After every kept item it does not come before: equal items keep their order.
+    let at = kept.length;
+    while (at > 0 && order(item, kept[at - 1]!) < 0) at -= 1;
+    kept.splice(at, 0, item);
+    if (kept.length > count) kept.pop();
+  }
+  return kept;
 }
 
 /**
@@ -167,26 +191,30 @@ function embedCells({ values, keys, sums }: CellTable, pricing: Pricing, budgetU
   });
   const cellMeasure = MEASURES.map((measure) => (measure === 'savedUnits' ? -1 : CELL_MEASURES.indexOf(MEASURE_OF_CELL[measure])));
   const pricedCacheRead = CELL_MEASURES.indexOf('pricedCacheRead');
-  const buckets: number[][] = [];
-  for (let cell = 0; cell * width < keys.length; cell += 1) {
-    const key = keys.subarray(cell * width, (cell + 1) * width);
+  const modelPosition = CELLS_BY.indexOf('model');
+  // The cells in day order, within a day in first-seen order (a counting sort), handed to the fold one by one:
+  // an array per cell first, of a year's quarter of a million, cost more than the read of the appended rows.
+  const cells = keys.length / width;
+  const dayStarts = new Uint32Array(days.length + 1);
+  for (let cell = 0; cell < cells; cell += 1) dayStarts[(dayRank[keys[cell * width] ?? 0] ?? 0) + 1]! += 1;
+  for (let day = 1; day <= days.length; day += 1) dayStarts[day]! += dayStarts[day - 1]!;
+  const order = new Uint32Array(cells);
+  for (let cell = 0; cell < cells; cell += 1) order[dayStarts[dayRank[keys[cell * width] ?? 0] ?? 0]!++] = cell;
+  const folded = foldBuckets(days, cells, (row, into) => {
+    const cell = order[row]!;
     const at = cell * stride;
-    const saving = savingRates[key[CELLS_BY.indexOf('model')] ?? 0] ?? 0;
-    buckets.push([
-      dayRank[key[0] ?? 0] ?? 0,
-      ...key.subarray(1),
-      ...cellMeasure.map((measure) => (measure === -1 ? costUnitsOf((sums[at + pricedCacheRead] ?? 0) * saving) : (sums[at + measure] ?? 0))),
-    ]);
-  }
-  // Stable: within a day, buckets stay in first-seen order.
-  buckets.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
-  return foldOldDays({
-    days,
+    const saving = savingRates[keys[cell * width + modelPosition] ?? 0] ?? 0;
+    into[0] = dayRank[keys[cell * width] ?? 0] ?? 0;
+    for (let position = 1; position < width; position += 1) into[position] = keys[cell * width + position] ?? 0;
+    cellMeasure.forEach((measure, index) => (into[width + index] = measure === -1 ? costUnitsOf((sums[at + pricedCacheRead] ?? 0) * saving) : (sums[at + measure] ?? 0)));
+  });
+  return {
+    days: folded.days,
     timeZone,
     values: Object.fromEntries(DIMENSIONS.map(({ key }, position) => [key, values[position + 1] ?? []])) as Record<DimensionKey, string[]>,
-    buckets,
+    buckets: folded.buckets,
     budgetUsdMonth,
-  });
+  };
 }
 
 /** The cell measure each bucket measure is; the saving is priced from the cache reads of priced rows. */
@@ -202,13 +230,11 @@ const MEASURE_OF_CELL: Record<Exclude<(typeof MEASURES)[number], 'savedUnits'>, 
   costUnits: 'costUnits',
 };
 
-/** The chosen sessions' models and newest rows: a read that keeps only theirs, so memory stays bounded. */
-async function readSessions(paths: readonly string[], chosen: readonly UsageGroup[], scanOptions: LedgerScanOptions): Promise<SessionDetail[]> {
+/** The chosen sessions' models and newest rows: only their rows are read again, where the scan found them. */
+async function readSessions(paths: readonly string[], scan: LedgerScan, chosen: readonly UsageGroup[], scanOptions: LedgerScanOptions): Promise<SessionDetail[]> {
   if (chosen.length === 0) return [];
-  // Sorted, so the same sessions make the same cache query whatever their order.
-  const sessions = chosen.map((totals) => totals.key).sort();
-  const scan = await aggregateLedger(paths, { ...scanOptions, aggregate: { sessionRows: { sessions, limit: SESSION_ROW_LIMIT } } });
-  const details = new Map(scan.report.sessions.map((detail) => [detail.session, detail]));
+  const sessions = chosen.map((totals) => totals.key);
+  const details = new Map((await readSessionRows(paths, scan, { sessions, limit: SESSION_ROW_LIMIT }, scanOptions)).map((detail) => [detail.session, detail]));
   return chosen.map((totals) => ({ totals, byModel: details.get(totals.key)?.byModel ?? [], rows: details.get(totals.key)?.rows ?? [] }));
 }
 
@@ -218,6 +244,24 @@ let usage: Promise<UsageData> | undefined;
 export function loadUsageData(): Promise<UsageData> {
   usage ??= readUsage(chooseLedger());
   return usage;
+}
+
+export interface UnfilteredView {
+  usage: UsageData;
+  /** The build's today, in the data's zone: the date presets and the month's spend count from it. */
+  today: string;
+  view: UsageView;
+}
+
+let unfiltered: Promise<UnfilteredView> | undefined;
+
+/** The figures of the whole ledger as served without filters: the overview, the errors page and the CSV share one (a year's buckets take ~0.25 s to sum). */
+export function loadUnfilteredView(): Promise<UnfilteredView> {
+  unfiltered ??= loadUsageData().then((data) => {
+    const today = todayIn(data.embedded.timeZone);
+    return { usage: data, today, view: usageView(data.embedded, NO_FILTERS, today) };
+  });
+  return unfiltered;
 }
 
 /** The static CSV of the day × model table, written at build time (src/pages/runbook/usage/usage-by-day-and-model.csv.ts). */

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageAggregator, groupKeyOf, loadConfig, readAllParts, type LedgerRecord } from '../../src/lib/tracker/index.ts';
-import { DIMENSIONS, MEASURES, RANGE_PRESETS, filtersQuery, foldHorizon, foldOldDays, foldedBefore, monthSpend, rangeStart, readFilters, usageView, type EmbeddedUsage, type Filters } from '../../src/site/usage-buckets.ts';
+import { DIMENSIONS, MEASURES, RANGE_PRESETS, filtersQuery, foldBuckets, foldHorizon, foldedBefore, monthSpend, rangeStart, readFilters, usageView, type EmbeddedUsage, type Filters } from '../../src/site/usage-buckets.ts';
 import { readUsage } from '../../src/site/usage-data.ts';
 import { SAMPLE_LEDGER } from './site-build.ts';
 
@@ -20,6 +20,11 @@ const usage = await readUsage({ paths: [SAMPLE_LEDGER], source: 'sample', loaded
 const records = await sampleRecords();
 const TODAY = '2026-11-20';
 const SUMMED = ['transactions', 'tokens_used', 'input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'cost_usd', 'unpriced_transactions', 'errors', 'error_rate'] as const;
+
+/** The buckets of `data` folded as the build folds the cells: one by one, in day order. */
+function foldOldDays(data: EmbeddedUsage): EmbeddedUsage {
+  return { ...data, ...foldBuckets(data.days, data.buckets.length, (row, into) => data.buckets[row]!.forEach((value, index) => (into[index] = value))) };
+}
 
 function aggregatorTotals(filters: Filters) {
   const since = rangeStart(filters.range, TODAY);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCAN_CACHE_DIR, aggregateLedger, formatRows, headerLine, type LedgerRecord } from '../../src/lib/tracker/index.ts';
-import { SESSION_ROW_LIMIT, chooseLedger, readUsage } from '../../src/site/usage-data.ts';
+import { SESSION_ROW_LIMIT, chooseLedger, firstBy, readUsage } from '../../src/site/usage-data.ts';
 import { validRecordArbitrary } from '../helpers/records.ts';
 
 /** A project folder for a test's ledgers (a .git folder marks its root). */
@@ -19,6 +19,17 @@ function recordsAged(count: number, seed: number, ageMs: (index: number) => numb
   const now = Date.now();
   return fc.sample(validRecordArbitrary, { numRuns: count, seed }).map((record, index) => ({ ...record, timestamp: new Date(now - ageMs(index)).toISOString() }));
 }
+
+describe('firstBy', () => {
+  it('gives the first items of a stable sort, however many are asked for', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ cost: fc.integer({ min: 0, max: 5 }), tokens: fc.integer({ min: 0, max: 3 }), id: fc.nat() })), fc.integer({ min: -1, max: 30 }), (items, count) => {
+        const order = (a: (typeof items)[number], b: (typeof items)[number]) => b.cost - a.cost || b.tokens - a.tokens;
+        expect(firstBy(items, count, order)).toEqual([...items].sort(order).slice(0, Math.max(0, count)));
+      }),
+    );
+  });
+});
 
 describe('the usage data step', () => {
   it('reads the ledgers a TOKEN_LEDGER_CSV glob names, each transaction once, as `report` does', async () => {
@@ -60,7 +71,8 @@ describe('the usage data step', () => {
     const choice = chooseLedger({ TOKEN_LEDGER_CSV: 'ledger.csv' }, root);
     const first = await readUsage(choice);
     expect(first).toEqual(await readUsage(choice, { cache: false }));
-    expect(readdirSync(join(root, SCAN_CACHE_DIR))).toHaveLength(2);
+    // One query: the top sessions' rows are read again from where it found them, not from a query of their own.
+    expect(readdirSync(join(root, SCAN_CACHE_DIR))).toHaveLength(1);
     for (const [from, to] of [
       [500, 501],
       [501, 700],
@@ -71,6 +83,9 @@ describe('the usage data step', () => {
       expect(cached.totals.transactions).toBe(to);
       expect(cached).toEqual(await readUsage(choice, { cache: false }));
       for (const session of cached.topSessions) expect(session.rows).toHaveLength(Math.min(SESSION_ROW_LIMIT, session.totals.transactions));
+      const sessionRows = { sessions: cached.topSessions.map((session) => session.totals.key), limit: SESSION_ROW_LIMIT };
+      const everyRow = await aggregateLedger(ledger, { cache: false, aggregate: { sessionRows } });
+      expect(cached.topSessions.map(({ byModel, rows }) => ({ byModel, rows }))).toEqual(everyRow.report.sessions.map(({ byModel, rows }) => ({ byModel, rows })));
     }
     const cached = await readUsage(choice);
     expect(cached.topSessions.filter((session) => session.totals.transactions > SESSION_ROW_LIMIT)).not.toHaveLength(0);

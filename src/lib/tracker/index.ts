@@ -77,7 +77,9 @@ export {
   type UsageStats,
 } from './report/aggregate.ts';
 export { ZoneCalendar, isTimeZone, machineTimeZone } from './report/time-zone.ts';
-export { aggregateLedger, type LedgerScan, type LedgerScanOptions } from './report/ledger-scan.ts';
+export { aggregateLedger, type LedgerScan, type LedgerScanOptions, type LocatedFile } from './report/ledger-scan.ts';
+export { readSessionRows } from './report/session-rows.ts';
+export { type RowLocations } from './report/row-locations.ts';
 export { ledgerUnpricedModels, unpricedModels } from './report/unpriced.ts';
 export { USER_HASH_LENGTH, gitUserEmail, resolveUser, userForLedger } from './record/user.ts';
 export { SCAN_CACHE_DIR, SCAN_CACHE_FORMAT } from './report/scan-cache.ts';

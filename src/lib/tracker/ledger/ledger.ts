@@ -303,14 +303,28 @@ export async function* readLedger(path: string, options: ReadLedgerOptions = {})
  * as csv-parse emits it, without line numbers: for a caller that only adds
  * rows up, this skips an awaited step and an info object per row (~20% of a
  * read). Rows that are not CSV come as the parser meets them.
+ * `onRow` also gets the row's bytes, [start, end) in the file (in the stream,
+ * for `options.source`), so a caller can read that row alone again: NaN for
+ * text that is not CSV and for the row after it, whose start is then unknown.
  */
-export async function forEachLedgerRow(path: string, options: ReadLedgerOptions, onRow: (row: CheckedRow) => void): Promise<void> {
-  const { parser, check } = await checkingParser(path, options, false, onRow);
+export async function forEachLedgerRow(path: string, options: ReadLedgerOptions, onRow: (row: CheckedRow, start: number, end: number) => void): Promise<void> {
+  const streamStart = options.source ? 0 : (options.range?.start ?? 0);
+  let previousEnd = streamStart;
+  const { parser, check } = await checkingParser(path, options, false, (row) => {
+    previousEnd = Number.NaN;
+    onRow(row, Number.NaN, Number.NaN);
+  });
   const { finished } = process.getBuiltinModule('node:stream/promises');
+  // csv-parse's counters describe the record it pushed last, which is this one: a listener on a flowing stream gets each record as it is pushed.
+  const { info } = parser;
+  let records = 0;
   parser.on('data', (cells: string[]) => {
     try {
+      records += 1;
+      const start = previousEnd;
+      previousEnd = info.records === records ? streamStart + info.bytes : Number.NaN;
       const row = check(cells);
-      if (row) onRow(row);
+      if (row) onRow(row, start, previousEnd);
     } catch (error) {
       // Thrown here it would escape through csv-parse's push; as the stream's error it ends the wait below.
       parser.destroy(error as Error);

@@ -5,9 +5,12 @@
  * numbers agree.
  */
 import { TrackerError } from '../errors.ts';
-import { costUnitsOf, usdOfCostUnits } from '../numbers.ts';
+import { costUnitsOf } from '../numbers.ts';
 import type { LedgerRecord } from '../schema.ts';
 import { ZoneCalendar } from './time-zone.ts';
+import { GroupStats, type GroupsState } from './group-stats.ts';
+import { TupleSums } from './tuple-sums.ts';
+export { percentile } from './group-stats.ts';
 export { costCoverage } from './coverage.ts';
 
 export const GROUP_KEYS = ['day', 'week', 'month', 'session', 'hook', 'trigger', 'workspace', 'model', 'user', 'error'] as const;
@@ -126,168 +129,6 @@ export const UNKNOWN_KEY = '(unknown)';
 /** The `error` group of rows that did not fail. */
 export const NO_ERROR_KEY = '(no error)';
 
-/** Nearest-rank percentile of ascending values. */
-export function percentile(sorted: ArrayLike<number>, fraction: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.ceil(fraction * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? null;
-}
-
-/**
- * What an accumulator has gathered, as plain data: it crosses from a worker
- * thread by structured clone, and merging two is order-independent, so a
- * ledger read in pieces adds up to exactly the figures of one read.
- */
-export interface StatsState {
-  transactions: number;
-  tokens: number;
-  input: number;
-  output: number;
-  cacheCreation: number;
-  cacheRead: number;
-  inputForShare: number;
-  cacheReadForShare: number;
-  /** Cost in units of 1e-8 USD (the ledger's precision): integer sums do not depend on the order of adding. */
-  costUnits: number;
-  unpriced: number;
-  errors: number;
-  /**
-   * Every elapsed time (seconds), ascending: the percentiles need the whole
-   * distribution. Sorted, so merging states is a linear merge and a cached
-   * state is not sorted again; a typed array, so a cache file stores it as bytes.
-   */
-  elapsed: Float64Array;
-  first: string | null;
-  last: string | null;
-}
-
-type Sums = Omit<StatsState, 'elapsed'>;
-
-function emptySums(): Sums {
-  return {
-    transactions: 0,
-    tokens: 0,
-    input: 0,
-    output: 0,
-    cacheCreation: 0,
-    cacheRead: 0,
-    inputForShare: 0,
-    cacheReadForShare: 0,
-    costUnits: 0,
-    unpriced: 0,
-    errors: 0,
-    first: null,
-    last: null,
-  };
-}
-
-/** Two ascending arrays as one. */
-function mergeSorted(left: Float64Array, right: Float64Array): Float64Array {
-  const merged = new Float64Array(left.length + right.length);
-  let from = 0;
-  let to = 0;
-  let at = 0;
-  while (from < left.length && to < right.length) merged[at++] = left[from]! <= right[to]! ? left[from++]! : right[to++]!;
-  merged.set(left.subarray(from), at);
-  merged.set(right.subarray(to), at + left.length - from);
-  return merged;
-}
-
-class StatsAccumulator {
-  private readonly sums = emptySums();
-  /** False: no elapsed times are kept, and the percentiles are null. */
-  private readonly keepElapsed: boolean;
-  // Sorted runs: merged states' elapsed times as they came (merging copies nothing), and added rows' in a plain array.
-  private elapsedRuns: Float64Array[] = [];
-  private elapsedAdded: number[] = [];
-
-  constructor(keepElapsed = true) {
-    this.keepElapsed = keepElapsed;
-  }
-
-  add(record: LedgerRecord): void {
-    const state = this.sums;
-    state.transactions += 1;
-    state.tokens += record.tokens_used;
-    state.input += record.input_tokens ?? 0;
-    state.output += record.output_tokens ?? 0;
-    state.cacheCreation += record.cache_creation_tokens ?? 0;
-    state.cacheRead += record.cache_read_tokens ?? 0;
-    if (record.input_tokens !== null && record.input_tokens > 0) {
-      state.inputForShare += record.input_tokens;
-      state.cacheReadForShare += record.cache_read_tokens ?? 0;
-    }
-    if (record.cost_usd === null) state.unpriced += 1;
-    else state.costUnits += costUnitsOf(record.cost_usd);
-    if (record.error_occurred) state.errors += 1;
-    if (this.keepElapsed) this.elapsedAdded.push(record.elapsed_time);
-    if (state.first === null || record.timestamp < state.first) state.first = record.timestamp;
-    if (state.last === null || record.timestamp > state.last) state.last = record.timestamp;
-  }
-
-  merge(other: StatsState): void {
-    const state = this.sums;
-    state.transactions += other.transactions;
-    state.tokens += other.tokens;
-    state.input += other.input;
-    state.output += other.output;
-    state.cacheCreation += other.cacheCreation;
-    state.cacheRead += other.cacheRead;
-    state.inputForShare += other.inputForShare;
-    state.cacheReadForShare += other.cacheReadForShare;
-    state.costUnits += other.costUnits;
-    state.unpriced += other.unpriced;
-    state.errors += other.errors;
-    if (other.elapsed.length > 0) this.elapsedRuns.push(other.elapsed);
-    if (other.first !== null && (state.first === null || other.first < state.first)) state.first = other.first;
-    if (other.last !== null && (state.last === null || other.last > state.last)) state.last = other.last;
-  }
-
-  /** Every elapsed time gathered, ascending; kept as the one run, so asking again costs nothing. Callers must not change it. */
-  private sortedElapsed(): Float64Array {
-    if (this.elapsedAdded.length > 0) {
-      this.elapsedRuns.push(Float64Array.from(this.elapsedAdded).sort());
-      this.elapsedAdded = [];
-    }
-    // Merge neighbours pairwise until one run is left: log2(runs) linear passes.
-    while (this.elapsedRuns.length > 1) {
-      const merged: Float64Array[] = [];
-      for (let index = 0; index < this.elapsedRuns.length; index += 2) {
-        const next = this.elapsedRuns[index + 1];
-        merged.push(next ? mergeSorted(this.elapsedRuns[index]!, next) : this.elapsedRuns[index]!);
-      }
-      this.elapsedRuns = merged;
-    }
-    return this.elapsedRuns[0] ?? new Float64Array(0);
-  }
-
-  state(): StatsState {
-    return { ...this.sums, elapsed: this.sortedElapsed() };
-  }
-
-  stats(): UsageStats {
-    const state = this.sums;
-    const elapsed = this.sortedElapsed();
-    return {
-      transactions: state.transactions,
-      tokens_used: state.tokens,
-      input_tokens: state.input,
-      output_tokens: state.output,
-      cache_creation_tokens: state.cacheCreation,
-      cache_read_tokens: state.cacheRead,
-      cost_usd: usdOfCostUnits(state.costUnits),
-      unpriced_transactions: state.unpriced,
-      errors: state.errors,
-      error_rate: state.transactions === 0 ? null : state.errors / state.transactions,
-      elapsed_p50: percentile(elapsed, 0.5),
-      elapsed_p95: percentile(elapsed, 0.95),
-      cache_read_share: state.inputForShare === 0 ? null : state.cacheReadForShare / state.inputForShare,
-      first_timestamp: state.first,
-      last_timestamp: state.last,
-    };
-  }
-}
-
 export interface AggregateOptions {
   groupBy?: readonly GroupKey[];
   /** Keep the newest this many failed transactions (the site's errors page); none when left out. */
@@ -306,9 +147,16 @@ export interface AggregateOptions {
   sessionRows?: { sessions: readonly string[]; limit: number };
 }
 
+/**
+ * What an aggregator has gathered, as plain data: it crosses from a worker
+ * thread by structured clone and is what a cache entry holds, and merging two
+ * is order-independent, so a ledger read in pieces adds up to exactly the
+ * figures of one read.
+ */
 export interface AggregatorState {
-  totals: StatsState;
-  groups: { by: GroupKey; entries: (readonly [string, StatsState])[] }[];
+  /** One group, keyed ''. */
+  totals: GroupsState;
+  groups: { by: GroupKey; stats: GroupsState }[];
   recentErrors: RecentError[];
   cells: CellTable;
   sessions: { session: string; byModel: AggregatorState; rows: SessionRow[] }[];
@@ -364,15 +212,14 @@ function sessionRowOf(record: LedgerRecord): SessionRow {
 class CellAccumulator {
   private readonly by: readonly GroupKey[];
   private readonly values: { indexes: Map<string, number>; list: string[] }[];
-  private readonly cellIndex = new Map<string, number>();
-  private readonly keys: number[] = [];
-  private readonly sums: number[] = [];
-  private readonly scratch: number[];
+  private readonly cells: TupleSums;
+  private readonly scratch: Uint32Array;
 
   constructor(by: readonly GroupKey[]) {
     this.by = by;
     this.values = by.map(() => ({ indexes: new Map(), list: [] }));
-    this.scratch = by.map(() => 0);
+    this.cells = new TupleSums(by.length, CELL_MEASURES.length);
+    this.scratch = new Uint32Array(by.length);
   }
 
   private valueIndex(position: number, value: string): number {
@@ -386,23 +233,10 @@ class CellAccumulator {
     return index;
   }
 
-  /** Where the sums of the cell of `this.scratch`'s value indexes start; a new cell's are zeros. */
-  private cellAt(): number {
-    const id = this.scratch.join(',');
-    let index = this.cellIndex.get(id);
-    if (index === undefined) {
-      index = this.cellIndex.size;
-      this.cellIndex.set(id, index);
-      this.keys.push(...this.scratch);
-      for (let measure = 0; measure < CELL_MEASURES.length; measure += 1) this.sums.push(0);
-    }
-    return index * CELL_MEASURES.length;
-  }
-
   add(record: LedgerRecord, calendar: ZoneCalendar): void {
-    this.by.forEach((by, position) => (this.scratch[position] = this.valueIndex(position, groupKeyOf(record, by, calendar))));
-    const at = this.cellAt();
-    const sums = this.sums;
+    for (let position = 0; position < this.by.length; position += 1) this.scratch[position] = this.valueIndex(position, groupKeyOf(record, this.by[position]!, calendar));
+    const at = this.cells.rowOf(this.scratch);
+    const sums = this.cells.sums;
     const priced = record.cost_usd !== null;
     sums[at]! += 1;
     if (record.error_occurred) sums[at + 1]! += 1;
@@ -422,15 +256,17 @@ class CellAccumulator {
     // Another table numbers its values in its own first-seen order: translate them to ours.
     const ours = other.values.map((values, position) => values.map((value) => this.valueIndex(position, value)));
     const width = this.by.length;
+    const stride = CELL_MEASURES.length;
     for (let cell = 0; cell * width < other.keys.length; cell += 1) {
       for (let position = 0; position < width; position += 1) this.scratch[position] = ours[position]![other.keys[cell * width + position]!]!;
-      const at = this.cellAt();
-      for (let measure = 0; measure < CELL_MEASURES.length; measure += 1) this.sums[at + measure]! += other.sums[cell * CELL_MEASURES.length + measure]!;
+      const at = this.cells.rowOf(this.scratch);
+      const sums = this.cells.sums;
+      for (let measure = 0; measure < stride; measure += 1) sums[at + measure]! += other.sums[cell * stride + measure]!;
     }
   }
 
   table(): CellTable {
-    return { values: this.values.map(({ list }) => [...list]), keys: Uint32Array.from(this.keys), sums: Float64Array.from(this.sums) };
+    return { values: this.values.map(({ list }) => [...list]), ...this.cells.columns() };
   }
 }
 
@@ -440,9 +276,9 @@ interface SessionAccumulator {
 }
 
 export class UsageAggregator {
-  private readonly totals = new StatsAccumulator();
+  private readonly totals = new GroupStats(true);
   // An array, not a Map: add() walks it for every row, and a Map iterator allocates each time.
-  private readonly groups: { by: GroupKey; accumulators: Map<string, StatsAccumulator> }[];
+  private readonly groups: { by: GroupKey; stats: GroupStats }[];
   private readonly options: AggregateOptions;
   private readonly recentErrors: NewestRows<RecentError>;
   private readonly calendar: ZoneCalendar;
@@ -452,7 +288,8 @@ export class UsageAggregator {
   constructor(options: AggregateOptions = {}) {
     this.options = options;
     this.calendar = options.timeZone === undefined ? UTC_CALENDAR : new ZoneCalendar(options.timeZone);
-    this.groups = (options.groupBy ?? []).map((by) => ({ by, accumulators: new Map() }));
+    this.totals.indexOf('');
+    this.groups = (options.groupBy ?? []).map((by) => ({ by, stats: new GroupStats(options.groupPercentiles ?? true) }));
     this.recentErrors = new NewestRows(options.recentErrors ?? 0);
     this.cells = options.cellsBy === undefined || options.cellsBy.length === 0 ? undefined : new CellAccumulator(options.cellsBy);
     for (const session of options.sessionRows?.sessions ?? []) {
@@ -464,16 +301,9 @@ export class UsageAggregator {
   add(record: LedgerRecord): boolean {
     if (this.options.since !== undefined && record.timestamp < this.options.since) return false;
     if (this.options.until !== undefined && record.timestamp >= this.options.until) return false;
-    this.totals.add(record);
-    for (const { by, accumulators } of this.groups) {
-      const key = groupKeyOf(record, by, this.calendar);
-      let accumulator = accumulators.get(key);
-      if (!accumulator) {
-        accumulator = new StatsAccumulator(this.options.groupPercentiles ?? true);
-        accumulators.set(key, accumulator);
-      }
-      accumulator.add(record);
-    }
+    const time = Date.parse(record.timestamp);
+    this.totals.add(0, record, time);
+    for (const { by, stats } of this.groups) stats.add(stats.indexOf(groupKeyOf(record, by, this.calendar)), record, time);
     if (record.error_occurred) this.recentErrors.add(recentErrorOf(record));
     this.cells?.add(record, this.calendar);
     const session = this.sessions.get(record.session_id);
@@ -488,7 +318,7 @@ export class UsageAggregator {
   state(): AggregatorState {
     return {
       totals: this.totals.state(),
-      groups: this.groups.map(({ by, accumulators }) => ({ by, entries: [...accumulators].map(([key, accumulator]) => [key, accumulator.state()] as const) })),
+      groups: this.groups.map(({ by, stats }) => ({ by, stats: stats.state() })),
       recentErrors: this.recentErrors.newestFirst(),
       cells: this.cellTable(),
       sessions: [...this.sessions].map(([session, { byModel, rows }]) => ({ session, byModel: byModel.state(), rows: rows.newestFirst() })),
@@ -498,18 +328,11 @@ export class UsageAggregator {
   /** Adds what another aggregator gathered (one that read other rows with the same options). */
   merge(other: AggregatorState): void {
     this.totals.merge(other.totals);
-    for (const { by, entries } of other.groups) {
+    for (const { by, stats } of other.groups) {
       const group = this.groups.find((candidate) => candidate.by === by);
       // Both sides are built from the same options; a mismatch is a bug, not bad input.
       if (!group) throw new Error(`Cannot merge usage grouped by ${by} into a report that does not group by it`);
-      for (const [key, state] of entries) {
-        let accumulator = group.accumulators.get(key);
-        if (!accumulator) {
-          accumulator = new StatsAccumulator(this.options.groupPercentiles ?? true);
-          group.accumulators.set(key, accumulator);
-        }
-        accumulator.merge(state);
-      }
+      group.stats.merge(stats);
     }
     this.recentErrors.merge(other.recentErrors);
     if (other.cells.keys.length > 0) {
@@ -526,15 +349,15 @@ export class UsageAggregator {
 
   report(): UsageReport {
     const groups: Partial<Record<GroupKey, UsageGroup[]>> = {};
-    for (const { by, accumulators } of this.groups) {
-      const list = [...accumulators].map(([key, accumulator]) => ({ key, ...accumulator.stats() }));
+    for (const { by, stats } of this.groups) {
+      const list = stats.groupKeys.map((key, group) => ({ key, ...stats.stats(group) }));
       list.sort(TIME_KEYS.has(by) ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.tokens_used - a.tokens_used || a.key.localeCompare(b.key));
       groups[by] = list;
     }
     const sessions = [...this.sessions]
       .map(([session, { byModel, rows }]) => ({ session, byModel: byModel.report().groups.model ?? [], rows: rows.newestFirst() }))
       .filter((detail) => detail.byModel.length > 0);
-    return { totals: this.totals.stats(), groups, recentErrors: this.recentErrors.newestFirst(), cells: this.cellTable(), sessions };
+    return { totals: this.totals.stats(0), groups, recentErrors: this.recentErrors.newestFirst(), cells: this.cellTable(), sessions };
   }
 
   private cellTable(): CellTable {

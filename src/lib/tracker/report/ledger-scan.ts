@@ -20,11 +20,12 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { UsageAggregator, type AggregateOptions, type UsageReport } from './aggregate.ts';
+import { RowLocator, concatLocations, type RowLocations } from './row-locations.ts';
 import { fingerprintOf, loadScanCache, saveScanCache, snapshotOf, type CachedFile, type FileSummary } from './scan-cache.ts';
 import { TrackerError, type TrackerErrorCode } from '../errors.ts';
 import { forEachLedgerRow, inspectLedger, missingLedger, readLedger, type LedgerRange } from '../ledger/ledger.ts';
 import { ledgerFiles } from '../ledger/parts.ts';
-import { LATEST_SCHEMA_VERSION, LIMITS, columnsFor, type SchemaVersion } from '../schema.ts';
+import { LATEST_SCHEMA_VERSION, LIMITS, columnsFor, type Column, type SchemaVersion } from '../schema.ts';
 
 export interface LedgerScanOptions {
   aggregate?: AggregateOptions;
@@ -36,6 +37,25 @@ export interface LedgerScanOptions {
   minPieceBytes?: number;
   /** Use and update the report cache beside each ledger (default true); false reads every row and writes nothing. */
   cache?: boolean;
+  /** Also keep where each session's rows are, so readSessionRows (session-rows.ts) can read only the rows of sessions picked after the read. */
+  locateSessions?: boolean;
+  /**
+   * Read no piece in this thread: all `threads` are workers, each with room for a read's garbage to die young
+   * (WORKERS_ONLY_YOUNG_MB). For a caller whose own heap is large (the site's build), where every collection the
+   * read causes in this thread costs more than in a fresh worker's.
+   */
+  workersOnly?: boolean;
+}
+
+/** Where a file's counted rows are, as of the read. */
+export interface LocatedFile {
+  file: string;
+  identity: string;
+  /** The rows located are in [0, size). */
+  size: number;
+  /** The file's columns, from its header. */
+  columns: readonly Column[];
+  rows: RowLocations;
 }
 
 export interface LedgerScan {
@@ -46,6 +66,8 @@ export interface LedgerScan {
   files: string[];
   /** Rows left out because an earlier ledger has a row with the same transaction id. */
   duplicateRows: number;
+  /** Each file's rows by session, in `files` order, when locateSessions asked and every row could be placed (no file with text that is not CSV, no id in two ledgers). */
+  located?: LocatedFile[];
 }
 
 /** Below this a piece is not worth a thread: a worker takes ~40 ms to start. */
@@ -56,7 +78,12 @@ export const MIN_PIECE_BYTES = 8 * 1024 * 1024;
  * cores are shared) takes fewer, and none waits long for the last.
  */
 const PIECES_PER_THREAD = 4;
-
+/**
+ * Pieces per worker of a workers-only read, whose workers start together: each piece is a state of its own groups
+ * to clone and merge here, and a piece of a year's ledger can hold most of its sessions (the site's 500k-row bench:
+ * ~33k of 41k in each of 8 pieces). Two a worker read that ledger ~0.6 s faster than four, one not reliably faster.
+ */
+const PIECES_PER_WORKER = 2;
 const WORKER_ROLE = 'token-ledger:scan-piece';
 const QUOTE = 0x22;
 const NEWLINE = 0x0a;
@@ -74,6 +101,7 @@ interface PieceTask {
   aggregate: AggregateOptions;
   now: string;
   collectIds: boolean;
+  locate: boolean;
 }
 
 interface PieceSummary extends FileSummary {
@@ -104,17 +132,18 @@ export function idHash(id: string): number {
 }
 
 /** Adds every valid row of a piece to a new aggregator and counts the others. */
-async function scanPiece({ piece, aggregate, now, collectIds }: PieceTask): Promise<ScannedPiece> {
+async function scanPiece({ piece, aggregate, now, collectIds, locate }: PieceTask): Promise<ScannedPiece> {
   const clock = new Date(now);
   const aggregator = new UsageAggregator(aggregate);
   const ids: number[] = [];
+  const locator = locate ? new RowLocator() : undefined;
   const futureFrom = clock.getTime() + LIMITS.futureToleranceMs;
   let invalidRows = 0;
   let unparsable = false;
   let staleAt = Number.POSITIVE_INFINITY;
-  await forEachLedgerRow(piece.file, { now: clock, range: piece.range }, (row) => {
+  await forEachLedgerRow(piece.file, { now: clock, range: piece.range }, (row, start, end) => {
     if (row.ok) {
-      aggregator.add(row.record);
+      if (aggregator.add(row.record)) locator?.add(row.record.session_id, start, end);
       if (collectIds) ids.push(idHash(row.record.transaction_id));
       return;
     }
@@ -124,7 +153,8 @@ async function scanPiece({ piece, aggregate, now, collectIds }: PieceTask): Prom
     const time = Date.parse(row.cells[0] ?? '');
     if (time > futureFrom) staleAt = Math.min(staleAt, time - LIMITS.futureToleranceMs);
   });
-  return { ok: true, state: aggregator.state(), invalidRows, unparsable, staleAt, ...(collectIds ? { ids: Float64Array.from(ids) } : {}) };
+  const rows = locator?.table();
+  return { ok: true, state: aggregator.state(), invalidRows, unparsable, staleAt, ...(collectIds ? { ids: Float64Array.from(ids) } : {}), ...(rows ? { rows } : {}) };
 }
 
 /** Counts one byte value in buffer[from, to). */
@@ -232,31 +262,75 @@ function scanOnWorker(worker: Worker, task: PieceTask): Promise<ScannedPiece> {
   });
 }
 
+/**
+ * A bounded young generation: rows die young. For `track report`, 4 MB spent ~10% of a worker's time collecting and
+ * promoted enough to peak higher, and the default peaked higher too.
+ */
+const WORKER_YOUNG_MB = 16;
+/** A workers-only read's: a piece's cells and row places outlive 16 MB of rows' garbage, and copying them cost 15% of the site's read. */
+const WORKERS_ONLY_YOUNG_MB = 48;
+
 /** Worker threads to read pieces with. */
-function startWorkers(count: number): Worker[] {
-  // A bounded young generation: rows die young. 4 MB spent ~10% of a worker's time collecting and promoted enough to peak higher; the default peaked higher too.
-  return Array.from({ length: count }, () => new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: 16 } }));
+function startWorkers(count: number, youngMb: number): Worker[] {
+  return Array.from({ length: count }, () => new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: youngMb } }));
 }
 
 /**
- * Runs the tasks on this thread and the workers, each taking the next task
- * when it is done; results come back in task order. This thread works too:
- * it would only wait otherwise, and a worker costs ~30 MB.
+ * Runs the tasks on the workers, and on this thread unless `workersOnly`, each taking the next task when it is done;
+ * results come back in task order, and to `onResult` as each comes in, once its thread has its next task. This thread
+ * works too by default: it would only wait otherwise, and a worker costs ~30 MB.
  */
-async function runOnThreads(tasks: readonly PieceTask[], workers: readonly Worker[]): Promise<ScannedPiece[]> {
+async function runOnThreads(
+  tasks: readonly PieceTask[],
+  workers: readonly Worker[],
+  workersOnly: boolean,
+  onResult: (index: number, result: ScannedPiece) => void,
+): Promise<ScannedPiece[]> {
   const results: ScannedPiece[] = new Array(tasks.length);
   let nextTask = 0;
-  const runners: ((task: PieceTask) => Promise<ScannedPiece>)[] = [scanPiece, ...workers.map((worker) => (task: PieceTask) => scanOnWorker(worker, task))];
+  const onWorkers = workers.map((worker) => (task: PieceTask) => scanOnWorker(worker, task));
+  // A read too small for threads has no workers: it is read here.
+  const runners: ((task: PieceTask) => Promise<ScannedPiece>)[] = workersOnly && workers.length > 0 ? onWorkers : [scanPiece, ...onWorkers];
   await Promise.all(
     runners.map(async (run) => {
-      while (nextTask < tasks.length) {
-        const index = nextTask;
-        nextTask += 1;
-        results[index] = await run(tasks[index]!);
+      let index = nextTask++;
+      let running = index < tasks.length ? run(tasks[index]!) : undefined;
+      while (running) {
+        const result = await running;
+        const done = index;
+        index = nextTask++;
+        running = index < tasks.length ? run(tasks[index]!) : undefined;
+        results[done] = result;
+        onResult(done, result);
       }
     }),
   );
   return results;
+}
+
+/**
+ * A stretch's aggregator, given its parts in order as they come in: its cached summary first, then each piece
+ * once every piece before it is in, so merging runs while the workers read the next pieces, not after the last.
+ */
+class InOrderMerge {
+  readonly aggregator: UsageAggregator;
+  private next = 0;
+  private readonly waiting = new Map<number, FileSummary>();
+
+  constructor(aggregate: AggregateOptions, cached: FileSummary | undefined) {
+    this.aggregator = new UsageAggregator(aggregate);
+    if (cached) this.aggregator.merge(cached.state);
+  }
+
+  /** The stretch's `order`-th piece. */
+  add(order: number, piece: FileSummary): void {
+    this.waiting.set(order, piece);
+    for (let ready = this.waiting.get(this.next); ready; ready = this.waiting.get(this.next)) {
+      this.waiting.delete(this.next);
+      this.aggregator.merge(ready.state);
+      this.next += 1;
+    }
+  }
 }
 
 interface FilePlan {
@@ -272,6 +346,8 @@ interface FilePlan {
 interface FileOutcome {
   plan: FilePlan;
   summary: FileSummary;
+  /** The aggregator the summary's state is of, when rows were read: a ledger of one file reports from it without merging its state again. */
+  aggregator?: UsageAggregator;
   /** What the cache should hold for this file from now on. */
   entry: CachedFile | undefined;
 }
@@ -333,14 +409,28 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
   }));
   const toRead = stretches.reduce((sum, { range }) => sum + range.end - range.start, 0);
   const onThreads = threads > 1 && toRead >= 2 * minPieceBytes;
-  const task = (piece: Piece): PieceTask => ({ piece, aggregate, now: now.toISOString(), collectIds: options.collectIds });
+  const task = (piece: Piece): PieceTask => ({ piece, aggregate, now: now.toISOString(), collectIds: options.collectIds, locate: options.locateSessions ?? false });
   // Started before the cut is planned: workers boot (~40 ms, more on a busy machine) while this thread finds the row boundaries.
-  const workers = onThreads ? startWorkers(threads - 1) : [];
+  const workersOnly = options.workersOnly ?? false;
+  const workers = onThreads ? startWorkers(workersOnly ? threads : threads - 1, workersOnly ? WORKERS_ONLY_YOUNG_MB : WORKER_YOUNG_MB) : [];
   let pieces: ReturnType<typeof planPieces>;
   let results: ScannedPiece[];
+  const merges = new Map<number, InOrderMerge>();
+  const mergeOf = (stretch: number) => {
+    let merge = merges.get(stretch);
+    if (!merge) merges.set(stretch, (merge = new InOrderMerge(aggregate, plans[stretch]!.cached?.summary)));
+    return merge;
+  };
   try {
-    pieces = planPieces(stretches, onThreads ? Math.max(minPieceBytes, Math.ceil(toRead / (threads * PIECES_PER_THREAD))) : Number.POSITIVE_INFINITY);
-    results = await runOnThreads(pieces.map(task), workers);
+    const piecesPerThread = workersOnly ? PIECES_PER_WORKER : PIECES_PER_THREAD;
+    pieces = planPieces(stretches, onThreads ? Math.max(minPieceBytes, Math.ceil(toRead / (threads * piecesPerThread))) : Number.POSITIVE_INFINITY);
+    // Pieces come stretch by stretch, in order: a piece's order in its stretch is its distance from the stretch's first.
+    const firstOf = new Map<number, number>();
+    pieces.forEach((piece, index) => firstOf.has(piece.stretch) || firstOf.set(piece.stretch, index));
+    results = await runOnThreads(pieces.map(task), workers, workersOnly, (index, result) => {
+      const { stretch } = pieces[index]!;
+      mergeOf(stretch).add(index - firstOf.get(stretch)!, result);
+    });
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
@@ -349,19 +439,24 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
   for (const [index, plan] of plans.entries()) {
     let read = results.filter((_, piece) => pieces[piece]!.stretch === index);
     // A stretch whose pieces hold text that is not CSV is read again whole, so it counts exactly as read in one go.
-    if (read.length > 1 && read.some((result) => result.unparsable)) read = [await scanPiece(task(stretches[index]!))];
+    if (read.length > 1 && read.some((result) => result.unparsable)) {
+      read = [await scanPiece(task(stretches[index]!))];
+      merges.delete(index);
+      mergeOf(index).add(0, read[0]!);
+    }
     const { cached } = plan;
     if (read.length === 0 && cached) {
       outcomes.push({ plan, summary: cached.summary, entry: cached });
       continue;
     }
-    const aggregator = new UsageAggregator(aggregate);
+    const { aggregator } = mergeOf(index);
     const parts: FileSummary[] = [...(cached ? [cached.summary] : []), ...read];
-    for (const part of parts) aggregator.merge(part.state);
+    const rows = options.locateSessions ? concatLocations(parts.map((part) => part.rows)) : undefined;
     const summary: FileSummary = {
       state: aggregator.state(),
       invalidRows: parts.reduce((sum, part) => sum + part.invalidRows, 0),
       ...(options.collectIds ? { ids: concatIds(parts.map((part) => part.ids)) } : {}),
+      ...(rows ? { rows } : {}),
     };
     // Only a read that ended cleanly on a newline leaves an offset the next read can start from.
     const clean = plan.version !== null && !read.some((result) => result.unparsable) && endsWithNewline(plan.file, plan.size);
@@ -377,7 +472,7 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
           staleAt: Math.min(cached?.staleAt ?? Number.POSITIVE_INFINITY, ...read.map((result) => result.staleAt)),
         }
       : cached;
-    outcomes.push({ plan, summary, entry });
+    outcomes.push({ plan, summary, entry, aggregator });
   }
   return outcomes;
 }
@@ -406,7 +501,7 @@ async function readDeduplicated(ledgers: readonly (readonly string[])[], aggrega
 }
 
 /** The cache's name for what is being summed: every option that changes a figure. */
-function queryKey(aggregate: AggregateOptions, collectIds: boolean): string {
+function queryKey(aggregate: AggregateOptions, collectIds: boolean, locateSessions: boolean): string {
   return JSON.stringify({
     groupBy: aggregate.groupBy ?? [],
     since: aggregate.since ?? null,
@@ -418,6 +513,7 @@ function queryKey(aggregate: AggregateOptions, collectIds: boolean): string {
     cellsBy: aggregate.cellsBy ?? [],
     sessionRows: aggregate.sessionRows ?? null,
     collectIds,
+    locateSessions,
   });
 }
 
@@ -436,7 +532,7 @@ async function scanOnce(ledgers: readonly string[], options: LedgerScanOptions):
   const now = options.now ?? new Date();
   const useCache = options.cache ?? true;
   const collectIds = ledgers.length > 1;
-  const query = queryKey(aggregate, collectIds);
+  const query = queryKey(aggregate, collectIds, options.locateSessions ?? false);
   const filesOf = ledgers.map((ledger) => {
     const files = ledgerFiles(ledger);
     if (files.length === 0) throw missingLedger(ledger);
@@ -467,10 +563,16 @@ async function scanOnce(ledgers: readonly string[], options: LedgerScanOptions):
   if (collectIds && ledgersShareIds(ledgers.map((_, index) => concatIds(outcomes.filter((outcome) => outcome.plan.ledger === index).map((outcome) => outcome.summary.ids))))) {
     return { scan: { ...(await readDeduplicated(filesOf, aggregate, now)), files }, settled, save };
   }
-  const aggregator = new UsageAggregator(aggregate);
-  for (const { summary } of outcomes) aggregator.merge(summary.state);
+  let aggregator = outcomes.length === 1 ? outcomes[0]!.aggregator : undefined;
+  if (!aggregator) {
+    aggregator = new UsageAggregator(aggregate);
+    for (const { summary } of outcomes) aggregator.merge(summary.state);
+  }
   const invalidRows = outcomes.reduce((sum, { summary }) => sum + summary.invalidRows, 0);
-  return { scan: { report: aggregator.report(), invalidRows, files, duplicateRows: 0 }, settled, save };
+  const located = outcomes.every(({ summary }) => summary.rows)
+    ? outcomes.map(({ plan, summary }) => ({ file: plan.file, identity: plan.identity, size: plan.size, columns: columnsFor(plan.version ?? LATEST_SCHEMA_VERSION), rows: summary.rows! }))
+    : undefined;
+  return { scan: { report: aggregator.report(), invalidRows, files, duplicateRows: 0, ...(located ? { located } : {}) }, settled, save };
 }
 
 /**

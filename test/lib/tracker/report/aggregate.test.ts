@@ -50,6 +50,29 @@ describe('aggregation', () => {
     expect(() => parseDateBound('last week', 'since')).toThrow(/--since: "last week" is not a date/);
   });
 
+  it('keeps one cell per combination of 100,000 and more, added or merged', () => {
+    const sessions = Array.from({ length: 0x10000 + 2 }, (_, index) => `s${index}`);
+    const options = { cellsBy: ['session', 'model'] } as const;
+    const added = new UsageAggregator(options);
+    const halves = [new UsageAggregator(options), new UsageAggregator(options)];
+    sessions.forEach((session_id, index) => {
+      for (const model of index % 2 === 0 ? ['a', 'b'] : ['b']) {
+        const record = validRecord({ session_id, model, tokens_used: index });
+        added.add(record);
+        halves[index % 2]!.add(record);
+      }
+    });
+    const merged = new UsageAggregator(options);
+    for (const half of halves) merged.merge(half.state());
+    for (const { cells } of [added.report(), merged.report()]) {
+      const rows = sessions.length + sessions.length / 2;
+      expect(cells.keys.length / 2).toBe(rows);
+      const combinations = new Set<string>();
+      for (let cell = 0; cell < rows; cell += 1) combinations.add(`${cells.values[0]![cells.keys[cell * 2]!]}/${cells.values[1]![cells.keys[cell * 2 + 1]!]}`);
+      expect(combinations.size).toBe(rows);
+    }
+  });
+
   it('has no NaN on an empty ledger', () => {
     const { totals } = new UsageAggregator().report();
     expect(totals).toMatchObject({ transactions: 0, error_rate: null, elapsed_p50: null, cache_read_share: null });

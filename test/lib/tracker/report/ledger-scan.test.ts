@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GROUP_KEYS, aggregateLedger, forEachLedgerRow, formatRows, headerLine, readLedger, type AggregateOptions, type LedgerRecord, type LedgerRow, type SchemaVersion } from '../../../../src/lib/tracker/index.ts';
+import { GROUP_KEYS, aggregateLedger, forEachLedgerRow, formatRows, headerLine, readLedger, type AggregateOptions, type CheckedRow, type LedgerRecord, type LedgerRow, type SchemaVersion } from '../../../../src/lib/tracker/index.ts';
 import { planPieces, wholeFile } from '../../../../src/lib/tracker/report/ledger-scan.ts';
 import { partPathFor } from '../../../../src/lib/tracker/ledger/parts.ts';
 import { NOW, validRecord, validRecordArbitrary } from '../../../helpers/records.ts';
@@ -111,6 +112,27 @@ describe('forEachLedgerRow', () => {
     );
   });
 
+  it('gives each row its bytes: cut out alone they read as the same row; only text that is not CSV and the row after it have none', async () => {
+    await fc.assert(
+      fc.asyncProperty(versionedLedger, async (text) => {
+        const path = writeLedger(text);
+        const bytes = readFileSync(path);
+        const columns = wholeFile(path).range.columns;
+        const handed: { row: CheckedRow; start: number; end: number }[] = [];
+        await forEachLedgerRow(path, { now: NOW }, (row, start, end) => handed.push({ row, start, end }));
+        const unplaced = handed.filter(({ start }) => Number.isNaN(start));
+        expect(unplaced.length).toBeLessThanOrEqual(2 * handed.filter(({ row }) => !row.ok && row.unparsable).length);
+        for (const { row, start, end } of handed.filter((entry) => !Number.isNaN(entry.start))) {
+          const alone: CheckedRow[] = [];
+          const source = Readable.from([bytes.subarray(start, end)]);
+          await forEachLedgerRow(path, { now: NOW, source, range: { start, end, firstLine: 1, columns } }, (again) => alone.push(again));
+          expect(alone).toEqual([row]);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('rejects a file whose header is not a ledger header', async () => {
     const path = writeLedger('not,a,header\n1,2,3\n');
     await expect(forEachLedgerRow(path, { now: NOW }, () => {})).rejects.toMatchObject({ code: 'INVALID_LEDGER' });
@@ -144,13 +166,14 @@ describe('aggregateLedger', () => {
     expect(onWorkers).toEqual(inThread);
   });
 
-  it('reports in pieces on threads exactly what one read in this thread reports: any version, grouping, date range and zone, bad rows and quoted newlines across the cuts', async () => {
+  it('reports in pieces on threads (this one among them or not) exactly what one read in this thread reports: any version, grouping, date range and zone, bad rows and quoted newlines across the cuts', async () => {
     await fc.assert(
       fc.asyncProperty(versionedLedger, aggregateOptions, fc.integer({ min: 200, max: 6000 }), async (text, options, minPieceBytes) => {
         const ledger = writeLedger(text);
         const inThread = await aggregateLedger(ledger, { aggregate: options, now: NOW, cache: false });
         const inPieces = await aggregateLedger(ledger, { aggregate: options, now: NOW, cache: false, threads: 2, minPieceBytes });
         expect(inPieces).toEqual(inThread);
+        expect(await aggregateLedger(ledger, { aggregate: options, now: NOW, cache: false, threads: 2, minPieceBytes, workersOnly: true })).toEqual(inThread);
       }),
       { numRuns: 25 },
     );

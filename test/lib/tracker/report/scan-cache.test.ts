@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   GROUP_KEYS,
   SCAN_CACHE_DIR,
@@ -15,52 +14,10 @@ import {
   type LedgerRecord,
   type LedgerScanOptions,
 } from '../../../../src/lib/tracker/index.ts';
-import { partPathFor } from '../../../../src/lib/tracker/ledger/parts.ts';
-import { NOW, anyText, validRecord, validRecordArbitrary } from '../../../helpers/records.ts';
+import { MINUTE, appendedText, applyStep, ledgerFolders, step } from '../../../helpers/ledger-growth.ts';
+import { NOW, validRecord, validRecordArbitrary } from '../../../helpers/records.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'tl-scan-cache-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-let folderNumber = 0;
-/** A ledger path in a folder of its own, so its cache folder is its own too. */
-function freshLedger(): string {
-  folderNumber += 1;
-  const folder = join(work, `ledger-${folderNumber}`);
-  mkdirSync(folder);
-  return join(folder, 'ledger.csv');
-}
-
-const MINUTE = 60_000;
-
-/** Text appended to a ledger in one write: valid rows, rows that break a rule, rows dated ahead of the clock, and text that is not CSV at all. */
-const appendedText = fc.array(
-  fc.oneof(
-    { weight: 6, arbitrary: validRecordArbitrary.map((record) => formatRows([record], 2)) },
-    // Rows of the sessions the site keeps rows of, some at one shared time: ties must keep stream order across appends.
-    {
-      weight: 2,
-      arbitrary: fc
-        .tuple(validRecordArbitrary, fc.constantFrom('site-a', 'site-b'), fc.boolean())
-        .map(([record, session_id, tie]) => formatRows([{ ...record, session_id, ...(tie ? { timestamp: new Date(NOW.getTime() - 3_600_000).toISOString() } : {}) }], 2)),
-    },
-    { weight: 1, arbitrary: validRecordArbitrary.map((record) => formatRows([{ ...record, tokens_used: -5 }], 2)) },
-    {
-      weight: 1,
-      arbitrary: fc
-        .tuple(validRecordArbitrary, fc.integer({ min: 6, max: 40 }))
-        .map(([record, minutes]) => formatRows([{ ...record, timestamp: new Date(NOW.getTime() + minutes * MINUTE).toISOString() }], 2)),
-    },
-    { weight: 1, arbitrary: fc.constantFrom('not,a,ledger row\n', '2026-06-15T11:00:00.000Z,"torn\n', '"', 'torn tail without a newline', '\r\n', '\n') },
-    { weight: 1, arbitrary: anyText },
-  ),
-  { minLength: 1, maxLength: 8 },
-);
-
-/** What happens to the ledger between two reports: an append, or a rotation that moves the live file to a part. */
-const step = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('append' as const), text: appendedText, clockMinutes: fc.integer({ min: 0, max: 15 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rotate' as const), text: appendedText, clockMinutes: fc.integer({ min: 0, max: 15 }) }) },
-);
+const { freshLedger } = ledgerFolders('scan-cache');
 
 /** Every --by on its own, and date windows over every key at once. */
 const QUERIES: AggregateOptions[] = [
@@ -94,13 +51,7 @@ describe('report cache', () => {
         await check(now);
         for (const [index, next] of steps.entries()) {
           now = new Date(now.getTime() + next.clockMinutes * MINUTE);
-          for (const { ledger } of copies) {
-            if (next.kind === 'rotate') {
-              renameSync(ledger, partPathFor(ledger, new Date(NOW.getTime() + index * MINUTE)));
-              writeFileSync(ledger, headerLine(2));
-            }
-            appendFileSync(ledger, next.text.join(''));
-          }
+          for (const { ledger } of copies) applyStep(ledger, next, index);
           await check(now);
         }
       }),
@@ -150,7 +101,7 @@ function cacheFiles(ledger: string): string[] {
 }
 
 /** Rewrites a cache file's payload (checksum made to match unless `keepChecksum`). */
-function editCache(file: string, edit: (payload: { format: number; files: { summary: { state: { totals: { tokens: number } } } }[] }) => void, keepChecksum = false): void {
+function editCache(file: string, edit: (payload: { format: number; files: { summary: { state: { totals: { rows: Float64Array } } } }[] }) => void, keepChecksum = false): void {
   const bytes = readFileSync(file);
   const payload = deserialize(bytes.subarray(32));
   edit(payload);
@@ -166,7 +117,7 @@ describe('report cache fallbacks', () => {
     const ledger = freshLedger();
     writeFileSync(ledger, text);
     await aggregateLedger(ledger, { aggregate, now: NOW });
-    for (const file of cacheFiles(ledger)) editCache(file, (payload) => (payload.files[0]!.summary.state.totals.tokens += 7));
+    for (const file of cacheFiles(ledger)) editCache(file, (payload) => (payload.files[0]!.summary.state.totals.rows[1]! += 7));
     const cached = await aggregateLedger(ledger, { aggregate, now: NOW });
     expect(cached.report.totals.tokens_used).toBe(60 * 1000 + 7);
   });
@@ -209,10 +160,10 @@ describe('report cache fallbacks', () => {
     // Dated ahead of NOW, not of the later clock: a cache made then counts it, a report at NOW must not.
     writeFileSync(ledger, text + formatRows([validRecord({ transaction_id: 'ahead', timestamp: new Date(NOW.getTime() + 7_200_000).toISOString() })], 2));
     const damage = [
-      (file: string) => editCache(file, (payload) => (payload.files[0]!.summary.state.totals.tokens += 7), true),
+      (file: string) => editCache(file, (payload) => (payload.files[0]!.summary.state.totals.rows[1]! += 7), true),
       (file: string) => writeFileSync(file, readFileSync(file).subarray(0, 100)),
       (file: string) => writeFileSync(file, 'not a cache'),
-      (file: string) => editCache(file, (payload) => ((payload.format += 1), (payload.files[0]!.summary.state.totals.tokens += 7))),
+      (file: string) => editCache(file, (payload) => ((payload.format += 1), (payload.files[0]!.summary.state.totals.rows[1]! += 7))),
     ];
     for (const change of damage) await expectFallback(ledger, () => cacheFiles(ledger).forEach(change));
     await aggregateLedger(ledger, { aggregate, now: new Date(NOW.getTime() + 86_400_000) });
