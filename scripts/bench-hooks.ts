@@ -5,8 +5,8 @@
  *   pnpm     `pnpm track record` from a user's folder vs `pnpm exec node -e ''`
  *            (pnpm's own start-up); target <= 1.3x. Where valgrind is installed,
  *            also the same pair in CPU instructions (callgrind, every process
- *            of the command counted, V8's random hash-seed search left out,
- *            median of three): a figure that the machine's load does not move
+ *            of the command counted, median of three): a figure that the
+ *            machine's load does not move
  *   claude   the command `init` writes for Claude Code's Stop hook, run by
  *            `sh -c` for a new session each time, in a project with an empty
  *            ledger and in one with a ~100 MB ledger (the first Stop after
@@ -71,15 +71,15 @@ function benchPnpm(): void {
   const recordInstructions = instructions('pnpm', track, user);
   const bareInstructions = instructions('pnpm', bare, user);
   console.log(
-    `pnpm     instructions (median of 3, V8's hash-seed search left out): pnpm track record ${(recordInstructions / 1e6).toFixed(1)} M, pnpm exec node -e '' ${(bareInstructions / 1e6).toFixed(1)} M = ${(recordInstructions / bareInstructions).toFixed(2)}x`,
+    `pnpm     instructions (median of 3): pnpm track record ${(recordInstructions / 1e6).toFixed(1)} M, pnpm exec node -e '' ${(bareInstructions / 1e6).toFixed(1)} M = ${(recordInstructions / bareInstructions).toFixed(2)}x`,
   );
 }
 
 /**
  * CPU instructions a command and every process it starts execute, counted by
- * valgrind's callgrind: the median of three runs, each without V8's search
- * for the primes of its random hash seed, which costs every Node process a
- * random 4 to 11 M instructions and would otherwise be most of the noise.
+ * valgrind's callgrind: the median of three runs, since V8's search for the
+ * primes of its random hash seed costs every Node process a random 4 to 11 M
+ * instructions, most of the noise of one run.
  */
 function instructions(command: string, args: readonly string[], cwd: string): number {
   const runs = [0, 1, 2].map(() => instructionsOnce(command, args, cwd)).sort((a, b) => a - b);
@@ -87,8 +87,7 @@ function instructions(command: string, args: readonly string[], cwd: string): nu
 }
 
 function instructionsOnce(command: string, args: readonly string[], cwd: string): number {
-  const options = ['--tool=callgrind', '--trace-children=yes', '--callgrind-out-file=/dev/null', '--toggle-collect=v8::internal::HashSeed::InitializeRoots*'];
-  const result = spawnSync('valgrind', [...options, command, ...args], {
+  const result = spawnSync('valgrind', ['--tool=callgrind', '--trace-children=yes', '--callgrind-out-file=/dev/null', command, ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, TOKEN_LEDGER_CSV: '' },
