@@ -253,8 +253,14 @@ class CellAccumulator {
   }
 
   merge(other: CellTable): void {
+    const empty = this.cells.rows === 0 && this.values.every(({ list }) => list.length === 0);
     // Another table numbers its values in its own first-seen order: translate them to ours.
     const ours = other.values.map((values, position) => values.map((value) => this.valueIndex(position, value)));
+    // Into nothing (the first piece of a read, a cached state) the numbers are the other's: its cells are taken whole.
+    if (empty) {
+      this.cells.load(other.keys, other.sums);
+      return;
+    }
     const width = this.by.length;
     const stride = CELL_MEASURES.length;
     for (let cell = 0; cell * width < other.keys.length; cell += 1) {

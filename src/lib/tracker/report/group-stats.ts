@@ -122,6 +122,10 @@ export class GroupStats {
 
   /** Adds what another GroupStats gathered (over other rows, keeping elapsed times alike). */
   merge(other: GroupsState): void {
+    if (this.keys.length === 0 && other.keys.length > 0) {
+      this.adopt(other);
+      return;
+    }
     for (let from = 0; from < other.keys.length; from += 1) {
       const group = this.indexOf(other.keys[from]!);
       const at = group * STRIDE;
@@ -133,6 +137,16 @@ export class GroupStats {
       const runs = other.elapsed?.[from];
       if (this.elapsed && runs && runs.length > 0) this.elapsed[group]!.runs.push(runs);
     }
+  }
+
+  /** Into nothing (the first piece of a read, a cached state): the other's groups become ours whole, with no sum per field. */
+  private adopt(other: GroupsState): void {
+    for (const key of other.keys) {
+      this.indexes.set(key, this.keys.length);
+      this.keys.push(key);
+    }
+    this.rows = other.rows.slice();
+    if (this.elapsed) for (const [group] of other.keys.entries()) this.elapsed.push({ runs: other.elapsed?.[group]?.length ? [other.elapsed[group]!] : [], added: [] });
   }
 
   state(): GroupsState {
