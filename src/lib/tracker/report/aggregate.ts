@@ -8,7 +8,7 @@ import { TrackerError } from '../errors.ts';
 import { costUnitsOf } from '../numbers.ts';
 import type { LedgerRecord } from '../schema.ts';
 import { ZoneCalendar } from './time-zone.ts';
-import { GroupStats, type GroupsState } from './group-stats.ts';
+import { GroupStats, timeOf, type GroupsState } from './group-stats.ts';
 import { TupleSums } from './tuple-sums.ts';
 export { percentile } from './group-stats.ts';
 export { costCoverage } from './coverage.ts';
@@ -253,8 +253,14 @@ class CellAccumulator {
   }
 
   merge(other: CellTable): void {
+    const empty = this.cells.rows === 0 && this.values.every(({ list }) => list.length === 0);
     // Another table numbers its values in its own first-seen order: translate them to ours.
     const ours = other.values.map((values, position) => values.map((value) => this.valueIndex(position, value)));
+    // Into nothing (the first piece of a read, a cached state) the numbers are the other's: its cells are taken whole.
+    if (empty) {
+      this.cells.load(other.keys, other.sums);
+      return;
+    }
     const width = this.by.length;
     const stride = CELL_MEASURES.length;
     for (let cell = 0; cell * width < other.keys.length; cell += 1) {
@@ -301,7 +307,7 @@ export class UsageAggregator {
   add(record: LedgerRecord): boolean {
     if (this.options.since !== undefined && record.timestamp < this.options.since) return false;
     if (this.options.until !== undefined && record.timestamp >= this.options.until) return false;
-    const time = Date.parse(record.timestamp);
+    const time = timeOf(record.timestamp);
     this.totals.add(0, record, time);
     for (const { by, stats } of this.groups) stats.add(stats.indexOf(groupKeyOf(record, by, this.calendar)), record, time);
     if (record.error_occurred) this.recentErrors.add(recentErrorOf(record));

@@ -81,9 +81,11 @@ const PIECES_PER_THREAD = 4;
 /**
  * Pieces per worker of a workers-only read, whose workers start together: each piece is a state of its own groups
  * to clone and merge here, and a piece of a year's ledger can hold most of its sessions (the site's 500k-row bench:
- * ~33k of 41k in each of 8 pieces). Two a worker read that ledger ~0.6 s faster than four, one not reliably faster.
+ * ~33k of 41k in each of 8 pieces). Over that ledger two a worker built ~0.7 s faster than four, and one ~0.3 s
+ * faster than two (four runs of each, in turn): with two workers, a second piece each only evens out a worker
+ * slowed to half speed or worse.
  */
-const PIECES_PER_WORKER = 2;
+const PIECES_PER_WORKER = 1;
 const WORKER_ROLE = 'token-ledger:scan-piece';
 const QUOTE = 0x22;
 const NEWLINE = 0x0a;

@@ -49,6 +49,21 @@ export class TupleSums {
     }
   }
 
+  /** Into an empty table: rows given as columns (a CellTable's), kept as they are, in their order. */
+  load(keys: ArrayLike<number>, sums: ArrayLike<number>): void {
+    if (this.count > 0) throw new Error('TupleSums.load needs an empty table');
+    const rows = keys.length / this.width;
+    let capacity = this.keyColumn.length / this.width;
+    while (capacity < rows) capacity *= 2;
+    this.keyColumn = new Uint32Array(capacity * this.width);
+    this.sumColumn = new Float64Array(capacity * this.stride);
+    this.keyColumn.set(keys);
+    this.sumColumn.set(sums);
+    this.count = rows;
+    this.slots = new Int32Array(Math.max(this.slots.length, capacity * 2)).fill(EMPTY);
+    this.rehash();
+  }
+
   /** The keys and sums of the rows so far, as arrays of their own. */
   columns(): { keys: Uint32Array; sums: Float64Array } {
     return { keys: this.keyColumn.slice(0, this.count * this.width), sums: this.sumColumn.slice(0, this.count * this.stride) };
@@ -74,7 +89,8 @@ export class TupleSums {
   }
 
   private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2).fill(EMPTY);
+    if (this.count * 2 > this.slots.length) this.slots = new Int32Array(this.slots.length * 2).fill(EMPTY);
+    else this.slots.fill(EMPTY);
     const mask = this.slots.length - 1;
     for (let row = 0; row < this.count; row += 1) {
       const key = this.keyColumn.subarray(row * this.width, (row + 1) * this.width);

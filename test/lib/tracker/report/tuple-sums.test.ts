@@ -34,4 +34,28 @@ describe('TupleSums', () => {
       { numRuns: 30 },
     );
   });
+
+  it('loads another table\'s columns into an empty one, then sums on as if it had summed them itself', () => {
+    const keys = fc.array(fc.tuple(fc.noBias(fc.integer({ min: 0, max: 60 })), fc.noBias(fc.integer({ min: 0, max: 60 }))), { minLength: 1, maxLength: 3000 });
+    fc.assert(
+      fc.property(keys, keys, (first, then) => {
+        const summed = new TupleSums(2, 1);
+        const source = new TupleSums(2, 1);
+        for (const key of first) {
+          summed.sums[summed.rowOf(key)]! += 1;
+          source.sums[source.rowOf(key)]! += 1;
+        }
+        const loaded = new TupleSums(2, 1);
+        const columns = source.columns();
+        loaded.load(columns.keys, columns.sums);
+        for (const [index, key] of then.entries()) {
+          summed.sums[summed.rowOf(key)]! += index;
+          loaded.sums[loaded.rowOf(key)]! += index;
+        }
+        expect(loaded.rows).toBe(summed.rows);
+        expect(loaded.columns()).toEqual(summed.columns());
+      }),
+      { numRuns: 30 },
+    );
+  });
 });
