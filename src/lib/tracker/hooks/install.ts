@@ -7,10 +7,10 @@
  * brought up to date, so a second run changes nothing.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HOOKS_DIR } from '../config.ts';
 import { TrackerError } from '../errors.ts';
+import { homeDirectory } from '../home.ts';
 
 /** The Claude Code events whose hooks import the session's new responses. */
 export const CLAUDE_HOOK_EVENTS = ['Stop', 'SubagentStop', 'SessionEnd'] as const;
@@ -78,7 +78,7 @@ function change(agent: InstallChange['agent'], path: string, content: string): I
 
 /** Claude Code's settings.json of a project, or the user's with `user`. */
 export function claudeSettingsPath(workspace: string, user: boolean): string {
-  return user ? join(homedir(), '.claude', 'settings.json') : join(workspace, '.claude', 'settings.json');
+  return user ? join(homeDirectory(), '.claude', 'settings.json') : join(workspace, '.claude', 'settings.json');
 }
 
 /**
@@ -175,7 +175,7 @@ export function planKiroHooks(hooksDir: string, base: HookCommandBase): InstallC
 }
 
 export function kiroHooksDir(workspace: string, user: boolean): string {
-  return user ? join(homedir(), HOOKS_DIR) : join(workspace, HOOKS_DIR);
+  return user ? join(homeDirectory(), HOOKS_DIR) : join(workspace, HOOKS_DIR);
 }
 
 /** Writes the changes that change something (each file replaced by rename). */

@@ -19,7 +19,7 @@ import type { LoadedConfig } from '../config.ts';
 import { ledgerSessionId } from '../importers/ids.ts';
 import { recordTransaction, type RecordResult } from '../record/record.ts';
 import { LIMITS } from '../schema.ts';
-import { homeDirectory } from '../home.ts';
+import { cacheHome } from '../home.ts';
 import { sha256Hex } from '../sha256.ts';
 
 export const KIRO_STOP_HOOK_NAME = 'token-ledger-agent-stop';
@@ -36,7 +36,7 @@ export type PendingPrompt = z.infer<typeof pendingPromptSchema>;
 /** Where pending prompts wait: TOKEN_LEDGER_STATE_DIR, else the user cache dir (they hold prompt text, so not the repo). */
 export function kiroStateDir(env: NodeJS.ProcessEnv): string {
   if (env.TOKEN_LEDGER_STATE_DIR) return join(env.TOKEN_LEDGER_STATE_DIR, 'kiro');
-  return join(env.XDG_CACHE_HOME || join(homeDirectory(env), '.cache'), 'token-ledger', 'kiro');
+  return join(cacheHome(env), 'token-ledger', 'kiro');
 }
 
 function shortHash(text: string): string {

@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { homeDirectory } from '../home.ts';
+import { cacheHome } from '../home.ts';
 import { sha256Hex } from '../sha256.ts';
 
 /** The spool folder beside the ledger. */
@@ -18,8 +18,7 @@ export function cacheSpoolDir(ledgerPath: string, env: NodeJS.ProcessEnv = proce
 }
 
 function cacheSpoolRoot(env: NodeJS.ProcessEnv): string {
-  const cacheHome = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(homeDirectory(env), '.cache');
-  return join(cacheHome, 'token-ledger', 'spool');
+  return join(cacheHome(env), 'token-ledger', 'spool');
 }
 
 /**

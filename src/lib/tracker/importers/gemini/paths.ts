@@ -3,13 +3,13 @@
  * `session-*.json` (one document, older versions) or `session-*.jsonl` (records appended),
  * and a subagent's `chats/<parent session id>/<session id>.jsonl`.
  */
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
+import { homeDirectory } from '../../home.ts';
 
 export function geminiDir(env: NodeJS.ProcessEnv = process.env): string {
   const home = env.GEMINI_CLI_HOME?.trim();
-  return join(home ? resolve(home) : homedir(), '.gemini');
+  return join(home ? resolve(home) : homeDirectory(), '.gemini');
 }
 
 export async function geminiSessionFiles(dir: string): Promise<string[]> {
