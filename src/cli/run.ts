@@ -84,13 +84,13 @@ export function parseCommandArgs(rawArgs: readonly string[], argsDef: ArgsDef): 
   for (const name of negated) parsed[name] = false;
   const unfilled = [...positionals];
   for (const [name, def] of Object.entries(argsDef)) {
-    if (def.type !== 'positional') continue;
-    const value = unfilled.shift() ?? def.default;
-    if (value === undefined && def.required !== false) throw new UsageError(`Missing required positional argument: ${name.toUpperCase()}`);
-    parsed[name] = value;
-  }
-  for (const [name, def] of Object.entries(argsDef)) {
-    if (def.type !== 'positional' && parsed[name] === undefined && def.default !== undefined) parsed[name] = def.default;
+    if (def.type === 'positional') {
+      const value = unfilled.shift() ?? def.default;
+      if (value === undefined && def.required !== false) throw new UsageError(`Missing required positional argument: ${name.toUpperCase()}`);
+      parsed[name] = value;
+    } else if (parsed[name] === undefined && def.default !== undefined) {
+      parsed[name] = def.default;
+    }
   }
   return parsed as ParsedArgs;
 }
