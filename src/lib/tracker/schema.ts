@@ -95,6 +95,10 @@ const tokenCount = z.int({ error: 'must be a whole number' }).check(
 );
 
 const noNul = (value: string) => !value.includes('\u0000');
+const isFolderName = (value: string) => !/[/\\]/.test(value) && noNul(value);
+const isOneLine = (value: string) => !/[\r\n\u0000]/.test(value);
+const isModelName = (value: string) => !/[\u0000-\u001f,"]/.test(value);
+const hasNoControlCharacters = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 
 /** Whether each date and hour seen (a timestamp's first 13 characters) is real; a ledger's rows share a few thousand. */
 const realHours = new Map<string, boolean>();
@@ -151,7 +155,7 @@ export const ledgerRecordShape = z.object({
   workspace_folder: z.string({ error: 'must be text' }).check(
     z.minLength(1, { error: 'must not be empty' }),
     z.maxLength(255, { error: 'must be at most 255 characters' }),
-    z.refine((value) => !/[/\\]/.test(value) && noNul(value), {
+    z.refine(isFolderName, {
       error: 'must be a folder name, not a path (no "/" or "\\")',
     }),
   ),
@@ -159,7 +163,7 @@ export const ledgerRecordShape = z.object({
   agent_execution_id: identifier('agent execution id'),
   file_patterns: z
     .string({ error: 'must be text' })
-    .check(z.refine((value) => !/[\r\n\u0000]/.test(value), { error: 'must be ";"-separated globs on one line' })),
+    .check(z.refine(isOneLine, { error: 'must be ";"-separated globs on one line' })),
   hook_name: z.string({ error: 'must be text' }).check(
     z.maxLength(100, { error: 'must be at most 100 characters' }),
     z.regex(KEBAB_CASE_PATTERN, { error: 'must be kebab-case, like token-tracker-hook' }),
@@ -174,7 +178,7 @@ export const ledgerRecordShape = z.object({
     .check(z.regex(TRANSACTION_ID_PATTERN, { error: 'must be 1 to 128 of letters, digits, "_", ".", ":" and "-"' })),
   model: z.string({ error: 'must be text' }).check(
     z.maxLength(LIMITS.maxModelLength, { error: `must be at most ${LIMITS.maxModelLength} characters` }),
-    z.refine((value) => !/[\u0000-\u001f,"]/.test(value), { error: 'must not contain control characters, commas or quotes' }),
+    z.refine(isModelName, { error: 'must not contain control characters, commas or quotes' }),
   ),
   input_tokens: z.nullable(tokenCount),
   output_tokens: z.nullable(tokenCount),
@@ -194,7 +198,7 @@ export const ledgerRecordShape = z.object({
   cache_creation_1h_tokens: z.nullable(tokenCount),
   user: z.string({ error: 'must be text' }).check(
     z.maxLength(LIMITS.maxUserLength, { error: `must be at most ${LIMITS.maxUserLength} characters` }),
-    z.refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { error: 'must not contain control characters' }),
+    z.refine(hasNoControlCharacters, { error: 'must not contain control characters' }),
   ),
 });
 
@@ -209,43 +213,120 @@ export interface RecordRuleContext {
   maxAgeDays: number | null;
 }
 
+/**
+ * The rules that tie a record's fields together and the time rules: `broken`
+ * is called once per rule the record breaks.
+ */
+function checkRecordWideRules(record: LedgerRecord, context: RecordRuleContext, broken: (field: Column, message: string) => void): void {
+  if (record.tokens_used === 0 && !record.error_occurred) {
+    broken('tokens_used', `must be from 1 to ${LIMITS.maxTokens} (0 only when error_occurred is true)`);
+  }
+  if (!record.error_occurred && record.error_message !== '') {
+    broken('error_message', 'must be empty unless error_occurred is true');
+  }
+  if (record.input_tokens !== null && record.output_tokens !== null) {
+    const sum = record.input_tokens + record.output_tokens;
+    if (sum !== record.tokens_used) {
+      broken('tokens_used', `must equal input_tokens + output_tokens (${sum})`);
+    }
+  }
+  if (record.input_tokens !== null) {
+    const cached = (record.cache_creation_tokens ?? 0) + (record.cache_read_tokens ?? 0);
+    if (cached > record.input_tokens) {
+      broken('input_tokens', `must include cache_creation_tokens + cache_read_tokens (${cached})`);
+    }
+  }
+  if (record.cache_creation_1h_tokens !== null && record.cache_creation_1h_tokens > (record.cache_creation_tokens ?? 0)) {
+    broken('cache_creation_1h_tokens', `must be part of cache_creation_tokens (at most ${record.cache_creation_tokens ?? 0})`);
+  }
+
+  const time = Date.parse(record.timestamp);
+  if (Number.isNaN(time)) return;
+  if (time - context.now.getTime() > LIMITS.futureToleranceMs) {
+    broken('timestamp', 'must not be more than 5 minutes in the future');
+  }
+  if (context.maxAgeDays !== null && context.now.getTime() - time > context.maxAgeDays * 86_400_000) {
+    broken('timestamp', `must not be older than ${context.maxAgeDays} days (max_age_days)`);
+  }
+}
+
 /** The full schema: per-field rules plus the rules that tie fields together. */
 export function ledgerRecordSchema(context: RecordRuleContext) {
   return ledgerRecordShape.check(
-    z.superRefine((record, ctx) => {
-      const issue = (field: Column, message: string) =>
-        ctx.addIssue({ code: 'custom', path: [field], message, input: record[field] });
-
-      if (record.tokens_used === 0 && !record.error_occurred) {
-        issue('tokens_used', `must be from 1 to ${LIMITS.maxTokens} (0 only when error_occurred is true)`);
-      }
-      if (!record.error_occurred && record.error_message !== '') {
-        issue('error_message', 'must be empty unless error_occurred is true');
-      }
-      if (record.input_tokens !== null && record.output_tokens !== null) {
-        const sum = record.input_tokens + record.output_tokens;
-        if (sum !== record.tokens_used) {
-          issue('tokens_used', `must equal input_tokens + output_tokens (${sum})`);
-        }
-      }
-      if (record.input_tokens !== null) {
-        const cached = (record.cache_creation_tokens ?? 0) + (record.cache_read_tokens ?? 0);
-        if (cached > record.input_tokens) {
-          issue('input_tokens', `must include cache_creation_tokens + cache_read_tokens (${cached})`);
-        }
-      }
-      if (record.cache_creation_1h_tokens !== null && record.cache_creation_1h_tokens > (record.cache_creation_tokens ?? 0)) {
-        issue('cache_creation_1h_tokens', `must be part of cache_creation_tokens (at most ${record.cache_creation_tokens ?? 0})`);
-      }
-
-      const time = Date.parse(record.timestamp);
-      if (Number.isNaN(time)) return;
-      if (time - context.now.getTime() > LIMITS.futureToleranceMs) {
-        issue('timestamp', 'must not be more than 5 minutes in the future');
-      }
-      if (context.maxAgeDays !== null && context.now.getTime() - time > context.maxAgeDays * 86_400_000) {
-        issue('timestamp', `must not be older than ${context.maxAgeDays} days (max_age_days)`);
-      }
-    }),
+    z.superRefine((record, ctx) =>
+      checkRecordWideRules(record, context, (field, message) => ctx.addIssue({ code: 'custom', path: [field], message, input: record[field] })),
+    ),
   );
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string';
+const isIdentifier = (value: unknown) => isText(value) && value.length <= LIMITS.maxIdLength && ID_PATTERN.test(value);
+const isTokenCount = (value: unknown) => value === null || (Number.isSafeInteger(value) && (value as number) >= 0);
+const isMember = <T extends string>(members: readonly T[], value: unknown): value is T => members.includes(value as T);
+
+/**
+ * The record ledgerRecordSchema(context) makes of a candidate that keeps
+ * every rule, found without zod; undefined when any rule is broken (or the
+ * candidate is shaped unlike rowToCandidate's), for zod to judge and name.
+ * Every field rule above, restated on plain values with the same predicates
+ * and limits: zod's per-field parsing was a quarter of a ledger read. The
+ * schema test holds the two to the same verdicts and records.
+ */
+export function recordKeepingEveryRule(candidate: Readonly<Record<string, unknown>>, context: RecordRuleContext): LedgerRecord | undefined {
+  const c = candidate;
+  const timestamp = c.timestamp;
+  if (!isText(timestamp) || !TIMESTAMP_PATTERN.test(timestamp) || !isCalendarTimestamp(timestamp)) return undefined;
+  if (!isText(c.prompt_text) || !noNul(c.prompt_text)) return undefined;
+  const tokensUsed = c.tokens_used;
+  if (!Number.isSafeInteger(tokensUsed) || (tokensUsed as number) < 0 || (tokensUsed as number) > LIMITS.maxTokens) return undefined;
+  if (typeof c.elapsed_time !== 'number' || !Number.isFinite(c.elapsed_time)) return undefined;
+  const elapsed = roundTo(c.elapsed_time, ELAPSED_DECIMALS);
+  if (!(elapsed >= LIMITS.minElapsedSeconds && elapsed <= LIMITS.maxElapsedSeconds)) return undefined;
+  if (!isIdentifier(c.session_id) || !isIdentifier(c.agent_execution_id)) return undefined;
+  const folder = c.workspace_folder;
+  if (!isText(folder) || folder.length === 0 || folder.length > 255 || !isFolderName(folder)) return undefined;
+  if (!isMember(HOOK_TRIGGER_TYPES, c.hook_trigger_type)) return undefined;
+  if (!isText(c.file_patterns) || !isOneLine(c.file_patterns)) return undefined;
+  if (!isText(c.hook_name) || c.hook_name.length > 100 || !KEBAB_CASE_PATTERN.test(c.hook_name)) return undefined;
+  if (typeof c.error_occurred !== 'boolean') return undefined;
+  const errorMessage = c.error_message;
+  if (!isText(errorMessage) || errorMessage.length > LIMITS.maxErrorMessageLength || !noNul(errorMessage)) return undefined;
+  if (!isText(c.transaction_id) || !TRANSACTION_ID_PATTERN.test(c.transaction_id)) return undefined;
+  if (!isText(c.model) || c.model.length > LIMITS.maxModelLength || !isModelName(c.model)) return undefined;
+  if (!isTokenCount(c.input_tokens) || !isTokenCount(c.output_tokens) || !isTokenCount(c.cache_creation_tokens) || !isTokenCount(c.cache_read_tokens) || !isTokenCount(c.cache_creation_1h_tokens)) {
+    return undefined;
+  }
+  const cost = c.cost_usd;
+  if (cost !== null && (typeof cost !== 'number' || !(cost >= 0 && cost <= 1_000_000_000))) return undefined;
+  if (c.usage_source !== null && !isMember(USAGE_SOURCES, c.usage_source)) return undefined;
+  if (!isText(c.user) || c.user.length > LIMITS.maxUserLength || !hasNoControlCharacters(c.user)) return undefined;
+  const record: LedgerRecord = {
+    timestamp,
+    prompt_text: c.prompt_text,
+    tokens_used: tokensUsed as number,
+    elapsed_time: elapsed,
+    session_id: c.session_id as string,
+    workspace_folder: folder,
+    hook_trigger_type: c.hook_trigger_type,
+    agent_execution_id: c.agent_execution_id as string,
+    file_patterns: c.file_patterns,
+    hook_name: c.hook_name,
+    error_occurred: c.error_occurred,
+    error_message: errorMessage,
+    transaction_id: c.transaction_id,
+    model: c.model,
+    input_tokens: c.input_tokens as number | null,
+    output_tokens: c.output_tokens as number | null,
+    cache_creation_tokens: c.cache_creation_tokens as number | null,
+    cache_read_tokens: c.cache_read_tokens as number | null,
+    cost_usd: cost === null ? null : roundTo(cost, COST_DECIMALS),
+    usage_source: c.usage_source,
+    cache_creation_1h_tokens: c.cache_creation_1h_tokens as number | null,
+    user: c.user,
+  };
+  let keepsAll = true;
+  checkRecordWideRules(record, context, () => {
+    keepsAll = false;
+  });
+  return keepsAll ? record : undefined;
 }

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { ValidationError, type FieldIssue } from './errors.ts';
-import { ledgerRecordSchema, type LedgerRecord, type RecordRuleContext } from './schema.ts';
+import { ledgerRecordSchema, recordKeepingEveryRule, type LedgerRecord, type RecordRuleContext } from './schema.ts';
 
 // zod/mini sets no locale, so a rule without its own message would read just "Invalid input".
 // Install the English messages classic zod defaults to, unless the host application chose a locale.
@@ -71,6 +71,9 @@ function schemaFor(context: RecordRuleContext): RecordSchema {
 
 /** Checks a candidate against every rule without throwing. */
 export function checkRecord(candidate: unknown, context: RecordRuleContext): RecordCheck {
+  // Most rows keep every rule: zod, which would build the same record, is asked only to name the broken ones.
+  const record = typeof candidate === 'object' && candidate !== null ? recordKeepingEveryRule(candidate as Record<string, unknown>, context) : undefined;
+  if (record) return { ok: true, record };
   const result = schemaFor(context).safeParse(candidate);
   return result.success ? { ok: true, record: result.data } : { ok: false, issues: issuesFromZod(result.error, candidate) };
 }

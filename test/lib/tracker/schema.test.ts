@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkRecord, validateRecord, ValidationError, type LedgerRecord, type RecordRuleContext } from '../../../src/lib/tracker/index.ts';
-import { RULES, validRecord } from '../../helpers/records.ts';
+import { checkRecord, columnsFor, validateRecord, ValidationError, type LedgerRecord, type RecordRuleContext, type SchemaVersion } from '../../../src/lib/tracker/index.ts';
+import { cellPositions, recordToCells, rowToCandidate } from '../../../src/lib/tracker/ledger/row.ts';
+import { ledgerRecordSchema, recordKeepingEveryRule } from '../../../src/lib/tracker/schema.ts';
+import { NOW, RULES, validRecord, validRecordArbitrary } from '../../helpers/records.ts';
 
 function issuesFor(overrides: Partial<Record<keyof LedgerRecord, unknown>>, rules: RecordRuleContext = RULES) {
   const check = checkRecord({ ...validRecord(), ...overrides }, rules);
@@ -73,5 +76,51 @@ describe('ledger record rules', () => {
     const attempt = () => validateRecord({ ...validRecord(), tokens_used: -5, input_tokens: null, output_tokens: null }, RULES);
     expect(attempt).toThrow(ValidationError);
     expect(attempt).toThrow(/tokens_used: -5 must be from 1 to 1000000/);
+  });
+});
+
+/** Cell text at and around every limit and character rule of the schema, and text that is no number, boolean or member. */
+const edgeCell = fc.oneof(
+  fc.constantFrom(
+    '', '0', '-0', '1', '-1', '1.5', '12.0', '0.0004', '0.0005', '0.001', '3600', '3600.0004', '3600.0005', '3601', '1000000', '1000001',
+    '9007199254740991', '9007199254740992', '1e3', 'NaN', 'Infinity', '0x10', ' 1', '1000000000', '1000000000.000000004', '1000000000.1', '0.000000004', '0.000000005',
+    'true', 'false', 'TRUE', 'x', 'a/b', 'a\\b', 'nul\u0000', 'two\nlines', 'cr\r', 'a,b', 'q"', 'del\u007f', 'us\u001f', 'tab\t', 'a b', 'a.b:c-d_e',
+    'kebab-case', 'Kebab', 'a--b', '-a', 'manual', 'userMessage', 'reported', 'estimated', 'guessed',
+    '2026-02-30T10:00:00.000Z', '2026-06-14T24:00:00.000Z', '2026-06-14T10:60:00.000Z', '2026-06-15T12:04:59.999Z', '2026-06-15T12:05:00.001Z',
+    '2025-06-14T00:00:00.000Z', '2024-02-29T12:00:00.000Z', '2026-06-15 11:00:00', '+02026-06-15T11:00:00.000Z',
+  ),
+  fc.constantFrom(49, 50, 51, 99, 100, 101, 127, 128, 129, 253, 254, 255, 256, 499, 500, 501).chain((length) => fc.constantFrom('a', 'Z', '9', 'é', '-').map((unit) => unit.repeat(length))),
+);
+
+/** Cells of a valid record in a schema version, with up to three cells replaced by edge text, read back as a ledger row is. */
+const rowCandidate = fc
+  .tuple(fc.constantFrom<SchemaVersion>(1, 2, 3), validRecordArbitrary, fc.array(fc.tuple(fc.nat(21), edgeCell), { maxLength: 3 }))
+  .map(([version, record, edits]) => {
+    const columns = columnsFor(version);
+    const cells = recordToCells(record, columns);
+    for (const [at, text] of edits) cells[at % columns.length] = text;
+    return rowToCandidate(cells, cellPositions(columns));
+  });
+
+describe('recordKeepingEveryRule', () => {
+  it('accepts exactly the rows zod accepts, as the same records', () => {
+    fc.assert(
+      fc.property(rowCandidate, fc.constantFrom<RecordRuleContext>(RULES, { now: NOW, maxAgeDays: null }), (candidate, context) => {
+        const zod = ledgerRecordSchema(context).safeParse(candidate);
+        const fast = recordKeepingEveryRule(candidate, context);
+        if (zod.success) expect(fast).toStrictEqual(zod.data);
+        else expect(fast).toBeUndefined();
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  it('leaves a record given with other keys or values of other types to zod', () => {
+    const record = validRecord();
+    expect(recordKeepingEveryRule({ ...record, extra: 1 }, RULES)).toStrictEqual(ledgerRecordSchema(RULES).parse({ ...record, extra: 1 }));
+    for (const column of Object.keys(record)) {
+      expect(recordKeepingEveryRule({ ...record, [column]: undefined }, RULES)).toBeUndefined();
+      expect(recordKeepingEveryRule({ ...record, [column]: {} }, RULES)).toBeUndefined();
+    }
   });
 });
