@@ -73,11 +73,15 @@ export interface LedgerScan {
 /** Below this a piece is not worth a thread: a worker takes ~40 ms to start. */
 export const MIN_PIECE_BYTES = 8 * 1024 * 1024;
 /**
- * Pieces per thread: each thread takes the next piece when done, so a thread
- * that starts late (a worker boots while this one reads) or runs slowly (the
- * cores are shared) takes fewer, and none waits long for the last.
+ * Each thread takes the next piece when done, so a thread that starts late (a
+ * worker boots while this one reads) or runs slowly (the cores are shared)
+ * takes fewer. Each piece is this share of what is left per thread, down to
+ * TAIL_PIECE_BYTES: the first pieces are large and the last ones small, so
+ * no thread waits long for another's last piece (with equal pieces, up to a
+ * piece's time: ~0.3 s of a 2 s report).
  */
-const PIECES_PER_THREAD = 4;
+const PIECE_SHARE_OF_REMAINING = 1 / 2;
+const TAIL_PIECE_BYTES = 2 * 1024 * 1024;
 /**
  * Pieces per worker of a workers-only read, whose workers start together: each piece is a state of its own groups
  * to clone and merge here, and a piece of a year's ledger can hold most of its sessions (the site's 500k-row bench:
@@ -174,11 +178,14 @@ function countByte(buffer: Buffer, byte: number, from: number, to: number): numb
  * Lines are counted as csv-parse counts them, so that line numbers of rows
  * read piece by piece match a read of the whole file: every CR and every LF
  * ends a line. `from` must be a row boundary (the file's start by default).
+ * Without `countLines` only quotes are counted and every line is NaN: two
+ * of the three counts, on a planning step each thread waits for.
  */
 export function rowBoundaries(
   path: string,
   targets: readonly number[],
   from: { offset: number; line: number } = { offset: 0, line: 1 },
+  countLines = true,
 ): { offset: number; line: number }[] {
   const boundaries: { offset: number; line: number }[] = [];
   const fd = openSync(path, 'r');
@@ -198,7 +205,7 @@ export function rowBoundaries(
           // Up to the target only parity and line count matter: count, don't walk.
           const stop = Math.min(target, length);
           if (countByte(buffer, QUOTE, index, stop) % 2 === 1) inQuotes = !inQuotes;
-          lineBreaks += countByte(buffer, NEWLINE, index, stop) + countByte(buffer, CARRIAGE_RETURN, index, stop);
+          if (countLines) lineBreaks += countByte(buffer, NEWLINE, index, stop) + countByte(buffer, CARRIAGE_RETURN, index, stop);
           index = stop;
           continue;
         }
@@ -209,7 +216,7 @@ export function rowBoundaries(
         else if (byte === NEWLINE) {
           lineBreaks += 1;
           if (!inQuotes) {
-            boundaries.push({ offset: position + index, line: lineBreaks + 1 });
+            boundaries.push({ offset: position + index, line: countLines ? lineBreaks + 1 : Number.NaN });
             next += 1;
           }
         }
@@ -222,15 +229,25 @@ export function rowBoundaries(
   return boundaries;
 }
 
-/** Cuts each stretch into pieces of about `pieceBytes`, on row boundaries; each piece says which stretch it is of. */
-export function planPieces(stretches: readonly Piece[], pieceBytes: number): (Piece & { stretch: number })[] {
+export interface PiecePlan {
+  /** The size of the next piece, given the bytes of the stretches left from where it starts. */
+  size: (remaining: number) => number;
+  /** Count lines, so that each piece knows the line it starts on (default true); without, a piece after a stretch's first starts on line NaN. */
+  lines?: boolean;
+}
+
+/** Cuts each stretch into pieces of about the plan's sizes, on row boundaries; each piece says which stretch it is of. */
+export function planPieces(stretches: readonly Piece[], plan: PiecePlan): (Piece & { stretch: number })[] {
   const pieces: (Piece & { stretch: number })[] = [];
+  let remaining = stretches.reduce((sum, { range }) => sum + range.end - range.start, 0);
   stretches.forEach(({ file, range }, stretch) => {
     const size = range.end - range.start;
     if (size === 0) return;
-    const count = Math.max(1, Math.round(size / pieceBytes));
-    const targets = Array.from({ length: count - 1 }, (_, index) => range.start + Math.floor(((index + 1) * size) / count));
-    const starts = [{ offset: range.start, line: range.firstLine }, ...rowBoundaries(file, targets, { offset: range.start, line: range.firstLine })].filter(
+    const targets: number[] = [];
+    for (let at = range.start + Math.max(1, plan.size(remaining)); at < range.end; at += Math.max(1, plan.size(remaining - (at - range.start)))) targets.push(at);
+    remaining -= size;
+    const from = { offset: range.start, line: range.firstLine };
+    const starts = [from, ...rowBoundaries(file, targets, from, plan.lines ?? true)].filter(
       (boundary, index, all) => index === 0 || (boundary.offset > all[index - 1]!.offset && boundary.offset < range.end),
     );
     starts.forEach((boundary, index) => {
@@ -424,8 +441,14 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
     return merge;
   };
   try {
-    const piecesPerThread = workersOnly ? PIECES_PER_WORKER : PIECES_PER_THREAD;
-    pieces = planPieces(stretches, onThreads ? Math.max(minPieceBytes, Math.ceil(toRead / (threads * piecesPerThread))) : Number.POSITIVE_INFINITY);
+    const tail = Math.min(TAIL_PIECE_BYTES, minPieceBytes);
+    const size = !onThreads
+      ? () => Number.POSITIVE_INFINITY
+      : workersOnly
+        ? () => Math.max(minPieceBytes, Math.ceil(toRead / (threads * PIECES_PER_WORKER)))
+        : (remaining: number) => Math.max(tail, Math.ceil((remaining * PIECE_SHARE_OF_REMAINING) / threads));
+    // Aggregates name no lines: the cut counts quotes only.
+    pieces = planPieces(stretches, { size, lines: false });
     // Pieces come stretch by stretch, in order: a piece's order in its stretch is its distance from the stretch's first.
     const firstOf = new Map<number, number>();
     pieces.forEach((piece, index) => firstOf.has(piece.stretch) || firstOf.set(piece.stretch, index));

@@ -39,14 +39,18 @@ function writeLedger(text: string): string {
 describe('planPieces', () => {
   it('cuts on row boundaries: the pieces read one after another give exactly the rows, lines and issues of one read', async () => {
     await fc.assert(
-      fc.asyncProperty(ledgerLines, fc.integer({ min: 1, max: 4000 }), async (lines, pieceBytes) => {
+      fc.asyncProperty(ledgerLines, fc.integer({ min: 1, max: 4000 }), fc.boolean(), async (lines, pieceBytes, shrinking) => {
         const path = writeLedger(headerLine(2) + lines.join(''));
-        const pieces = planPieces([wholeFile(path)], pieceBytes);
+        // Equal pieces, or each a third of what is left down to pieceBytes.
+        const size = shrinking ? (remaining: number) => Math.max(pieceBytes, Math.ceil(remaining / 3)) : () => pieceBytes;
+        const pieces = planPieces([wholeFile(path)], { size });
         expect(pieces[0]!.range.start).toBe(0);
         pieces.forEach((piece, index) => expect(piece.range.end).toBe(pieces[index + 1]?.range.start ?? statSync(path).size));
         const pieceRows: LedgerRow[] = [];
         for (const piece of pieces) pieceRows.push(...(await rowsOf(path, { range: piece.range })));
         expect(pieceRows).toEqual(await rowsOf(path));
+        // Without counting lines the cut is the same.
+        expect(planPieces([wholeFile(path)], { size, lines: false }).map((piece) => piece.range.start)).toEqual(pieces.map((piece) => piece.range.start));
       }),
       { numRuns: 60 },
     );
@@ -55,7 +59,7 @@ describe('planPieces', () => {
   it('does not cut inside a quoted field that holds newlines and quotes', () => {
     const tricky = validRecord({ prompt_text: `${'line\n"quoted"\n'.repeat(200)}end` });
     const path = writeLedger(headerLine(2) + formatRows([tricky, tricky, tricky], 2));
-    const pieces = planPieces([wholeFile(path)], 100);
+    const pieces = planPieces([wholeFile(path)], { size: () => 100 });
     // The header, then one piece per row: each row is 401 lines long.
     expect(pieces.map((piece) => piece.range.firstLine)).toEqual([1, 2, 2 + 401, 2 + 802]);
   });
