@@ -215,7 +215,7 @@ export interface LedgerRange {
   start: number;
   /** Offset just past the range's last byte. */
   end: number;
-  /** The line number the range starts on. */
+  /** The line number the range starts on; NaN when unknown (a piece of a read that names no lines: ledger-scan.ts). */
   firstLine: number;
   /** The file's columns, from its header: a range after the header has none of its own. */
   columns: readonly Column[];

@@ -91,9 +91,7 @@ const TAIL_PIECE_BYTES = 2 * 1024 * 1024;
  */
 const PIECES_PER_WORKER = 1;
 const WORKER_ROLE = 'token-ledger:scan-piece';
-const QUOTE = 0x22;
 const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
 /** A file replaced or rotated while it was read is read again, this many times at most. */
 const SCAN_ATTEMPTS = 3;
 
@@ -163,80 +161,62 @@ async function scanPiece({ piece, aggregate, now, collectIds, locate }: PieceTas
   return { ok: true, state: aggregator.state(), invalidRows, unparsable, staleAt, ...(collectIds ? { ids: Float64Array.from(ids) } : {}), ...(rows ? { rows } : {}) };
 }
 
-/** Counts one byte value in buffer[from, to). */
-function countByte(buffer: Buffer, byte: number, from: number, to: number): number {
-  const view = buffer.subarray(from, to);
-  let count = 0;
-  for (let index = view.indexOf(byte); index !== -1; index = view.indexOf(byte, index + 1)) count += 1;
-  return count;
-}
+/** What a ledger row starts with: a timestamp cell (the first column of every schema version) and its comma. */
+const ROW_START = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z,/;
+const ROW_START_BYTES = 25;
+const CUT_WINDOW_BYTES = 1 << 16;
 
 /**
- * For each target offset, the first row boundary at or after it: the byte
- * after a newline that is outside quotes (an even number of quote marks
- * before it, since "" escapes come in pairs), and the line it starts.
- * Lines are counted as csv-parse counts them, so that line numbers of rows
- * read piece by piece match a read of the whole file: every CR and every LF
- * ends a line. `from` must be a row boundary (the file's start by default).
- * Without `countLines` only quotes are counted and every line is NaN: two
- * of the three counts, on a planning step each thread waits for.
+ * For each target offset, the first place at or after it (and before `limit`)
+ * that looks like the start of a row: just after a newline, a timestamp and a
+ * comma. Knowing a row boundary for certain means counting quote marks from
+ * the stretch's start, which every thread waited for (~60 ms over 100 MB).
+ * Inside a quoted field (a prompt quoting ledger rows, say) such a place is
+ * no boundary: the piece before the cut then ends inside its quotes, which
+ * csv-parse reports as text that is not CSV, and the stretch is read again
+ * whole (summarizeFiles), so a wrong cut costs time, never a figure.
  */
-export function rowBoundaries(
-  path: string,
-  targets: readonly number[],
-  from: { offset: number; line: number } = { offset: 0, line: 1 },
-  countLines = true,
-): { offset: number; line: number }[] {
-  const boundaries: { offset: number; line: number }[] = [];
+export function likelyRowStarts(path: string, targets: readonly number[], limit: number): number[] {
+  const starts: number[] = [];
   const fd = openSync(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    let position = from.offset;
-    let inQuotes = false;
-    let lineBreaks = from.line - 1;
-    let next = 0;
-    while (next < targets.length) {
-      const length = readSync(fd, buffer, 0, buffer.length, position);
-      if (length === 0) break;
-      let index = 0;
-      while (index < length && next < targets.length) {
-        const target = targets[next]! - position;
-        if (index < target) {
-          // Up to the target only parity and line count matter: count, don't walk.
-          const stop = Math.min(target, length);
-          if (countByte(buffer, QUOTE, index, stop) % 2 === 1) inQuotes = !inQuotes;
-          if (countLines) lineBreaks += countByte(buffer, NEWLINE, index, stop) + countByte(buffer, CARRIAGE_RETURN, index, stop);
-          index = stop;
-          continue;
-        }
-        const byte = buffer[index];
-        index += 1;
-        if (byte === QUOTE) inQuotes = !inQuotes;
-        else if (byte === CARRIAGE_RETURN) lineBreaks += 1;
-        else if (byte === NEWLINE) {
-          lineBreaks += 1;
-          if (!inQuotes) {
-            boundaries.push({ offset: position + index, line: countLines ? lineBreaks + 1 : Number.NaN });
-            next += 1;
+    const window = Buffer.allocUnsafe(CUT_WINDOW_BYTES);
+    for (const target of targets) {
+      // From the byte before the target: a newline there makes the target itself a start.
+      let position = Math.max(target - 1, (starts.at(-1) ?? 0) - 1);
+      let found: number | undefined;
+      while (found === undefined && position < limit) {
+        const length = readSync(fd, window, 0, window.length, position);
+        const view = window.subarray(0, length);
+        for (let at = view.indexOf(NEWLINE); at !== -1 && at + 1 + ROW_START_BYTES <= length; at = view.indexOf(NEWLINE, at + 1)) {
+          if (ROW_START.test(view.toString('latin1', at + 1, at + 1 + ROW_START_BYTES))) {
+            found = position + at + 1;
+            break;
           }
         }
+        if (length < window.length) break;
+        // The windows overlap by a row start's length, so a newline near a window's end is looked at again in the next.
+        position += length - ROW_START_BYTES;
       }
-      position += length;
+      // No start before the limit: none for any later target either.
+      if (found === undefined || found >= limit) break;
+      starts.push(found);
     }
   } finally {
     closeSync(fd);
   }
-  return boundaries;
+  return starts;
 }
 
 export interface PiecePlan {
   /** The size of the next piece, given the bytes of the stretches left from where it starts. */
   size: (remaining: number) => number;
-  /** Count lines, so that each piece knows the line it starts on (default true); without, a piece after a stretch's first starts on line NaN. */
-  lines?: boolean;
 }
 
-/** Cuts each stretch into pieces of about the plan's sizes, on row boundaries; each piece says which stretch it is of. */
+/**
+ * Cuts each stretch into pieces of about the plan's sizes, at places that look like row starts (likelyRowStarts);
+ * each piece says which stretch it is of.
+ */
 export function planPieces(stretches: readonly Piece[], plan: PiecePlan): (Piece & { stretch: number })[] {
   const pieces: (Piece & { stretch: number })[] = [];
   let remaining = stretches.reduce((sum, { range }) => sum + range.end - range.start, 0);
@@ -246,13 +226,11 @@ export function planPieces(stretches: readonly Piece[], plan: PiecePlan): (Piece
     const targets: number[] = [];
     for (let at = range.start + Math.max(1, plan.size(remaining)); at < range.end; at += Math.max(1, plan.size(remaining - (at - range.start)))) targets.push(at);
     remaining -= size;
-    const from = { offset: range.start, line: range.firstLine };
-    const starts = [from, ...rowBoundaries(file, targets, from, plan.lines ?? true)].filter(
-      (boundary, index, all) => index === 0 || (boundary.offset > all[index - 1]!.offset && boundary.offset < range.end),
-    );
-    starts.forEach((boundary, index) => {
-      const end = starts[index + 1]?.offset ?? range.end;
-      pieces.push({ file, stretch, range: { start: boundary.offset, end, firstLine: boundary.line, columns: range.columns } });
+    const starts = [range.start, ...likelyRowStarts(file, targets, range.end)].filter((start, index, all) => index === 0 || start > all[index - 1]!);
+    starts.forEach((start, index) => {
+      const end = starts[index + 1] ?? range.end;
+      // Lines are counted in no piece: a piece after the stretch's first starts on an unknown line.
+      pieces.push({ file, stretch, range: { start, end, firstLine: index === 0 ? range.firstLine : Number.NaN, columns: range.columns } });
     });
   });
   return pieces;
@@ -447,8 +425,7 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
       : workersOnly
         ? () => Math.max(minPieceBytes, Math.ceil(toRead / (threads * PIECES_PER_WORKER)))
         : (remaining: number) => Math.max(tail, Math.ceil((remaining * PIECE_SHARE_OF_REMAINING) / threads));
-    // Aggregates name no lines: the cut counts quotes only.
-    pieces = planPieces(stretches, { size, lines: false });
+    pieces = planPieces(stretches, { size });
     // Pieces come stretch by stretch, in order: a piece's order in its stretch is its distance from the stretch's first.
     const firstOf = new Map<number, number>();
     pieces.forEach((piece, index) => firstOf.has(piece.stretch) || firstOf.set(piece.stretch, index));

@@ -36,8 +36,11 @@ function writeLedger(text: string): string {
   return path;
 }
 
+/** A prompt that quotes ledger rows: lines inside its quotes look like row starts. */
+const rowQuotingPrompt = (record: LedgerRecord) => `pasted:\n${formatRows([record], 3)}${record.timestamp},"x""\nend`;
+
 describe('planPieces', () => {
-  it('cuts on row boundaries: the pieces read one after another give exactly the rows, lines and issues of one read', async () => {
+  it('cuts where rows start: the pieces read one after another give exactly the rows and issues of one read', async () => {
     await fc.assert(
       fc.asyncProperty(ledgerLines, fc.integer({ min: 1, max: 4000 }), fc.boolean(), async (lines, pieceBytes, shrinking) => {
         const path = writeLedger(headerLine(2) + lines.join(''));
@@ -46,11 +49,9 @@ describe('planPieces', () => {
         const pieces = planPieces([wholeFile(path)], { size });
         expect(pieces[0]!.range.start).toBe(0);
         pieces.forEach((piece, index) => expect(piece.range.end).toBe(pieces[index + 1]?.range.start ?? statSync(path).size));
-        const pieceRows: LedgerRow[] = [];
-        for (const piece of pieces) pieceRows.push(...(await rowsOf(path, { range: piece.range })));
-        expect(pieceRows).toEqual(await rowsOf(path));
-        // Without counting lines the cut is the same.
-        expect(planPieces([wholeFile(path)], { size, lines: false }).map((piece) => piece.range.start)).toEqual(pieces.map((piece) => piece.range.start));
+        const pieceRows: unknown[] = [];
+        for (const piece of pieces) pieceRows.push(...(await rowsOf(path, { range: piece.range })).map(({ line: _line, ...row }) => row));
+        expect(pieceRows).toEqual((await rowsOf(path)).map(({ line: _line, ...row }) => row));
       }),
       { numRuns: 60 },
     );
@@ -59,9 +60,24 @@ describe('planPieces', () => {
   it('does not cut inside a quoted field that holds newlines and quotes', () => {
     const tricky = validRecord({ prompt_text: `${'line\n"quoted"\n'.repeat(200)}end` });
     const path = writeLedger(headerLine(2) + formatRows([tricky, tricky, tricky], 2));
-    const pieces = planPieces([wholeFile(path)], { size: () => 100 });
-    // The header, then one piece per row: each row is 401 lines long.
-    expect(pieces.map((piece) => piece.range.firstLine)).toEqual([1, 2, 2 + 401, 2 + 802]);
+    const row = formatRows([tricky], 2).length;
+    const header = headerLine(2).length;
+    expect(planPieces([wholeFile(path)], { size: () => 100 }).map((piece) => piece.range.start)).toEqual([0, header, header + row, header + 2 * row]);
+  });
+
+  it('may cut inside a prompt that quotes ledger rows, and the piece before then reads as text that is not CSV', async () => {
+    const quoting = validRecord({ prompt_text: rowQuotingPrompt(validRecord()) });
+    const path = writeLedger(headerLine(3) + formatRows([validRecord(), quoting, validRecord()], 3));
+    const pieces = planPieces([wholeFile(path)], { size: () => 50 });
+    const unparsable: boolean[] = [];
+    for (const piece of pieces) {
+      let notCsv = false;
+      await forEachLedgerRow(path, { now: NOW, range: piece.range }, (row) => {
+        if (!row.ok && row.unparsable) notCsv = true;
+      });
+      unparsable.push(notCsv);
+    }
+    expect(unparsable).toContain(true);
   });
 });
 
@@ -74,6 +90,7 @@ const versionedLedger = fc.constantFrom<SchemaVersion>(1, 2, 3).chain((version) 
         { weight: 1, arbitrary: validRecordArbitrary.map((record) => formatRows([{ ...record, tokens_used: -5, elapsed_time: 0 }], version)) },
         { weight: 1, arbitrary: fc.constant('not,a,ledger row\n') },
         { weight: 1, arbitrary: validRecordArbitrary.map((record) => formatRows([{ ...record, timestamp: '2026-02-30T10:00:00.000Z' }], version)) },
+        { weight: 1, arbitrary: validRecordArbitrary.map((record) => formatRows([{ ...record, prompt_text: rowQuotingPrompt(record) }], version)) },
       ),
       { minLength: 1, maxLength: 60 },
     )
