@@ -133,6 +133,27 @@ function isCalendarTimestamp(value: string): boolean {
   return real;
 }
 
+/**
+ * A record's timestamp in ms. The ledger's (checked: YYYY-MM-DDTHH:MM:SS.mmmZ) by arithmetic on its digits, about
+ * a sixth of Date.parse's cost, which a read pays for every row; anything else by Date.parse.
+ */
+export function timestampMs(timestamp: string): number {
+  if (timestamp.length !== 24 || timestamp.charCodeAt(23) !== 0x5a) return Date.parse(timestamp);
+  const digits = (from: number, count: number) => {
+    let value = 0;
+    for (let index = from; index < from + count; index += 1) value = value * 10 + timestamp.charCodeAt(index) - 0x30;
+    return value;
+  };
+  const month = digits(5, 2);
+  // Days from 1970-01-01 of a proleptic Gregorian date, in years that start in March (so the leap day comes last).
+  const year = digits(0, 4) - (month <= 2 ? 1 : 0);
+  const era = Math.floor(year / 400);
+  const yearOfEra = year - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + digits(8, 2) - 1;
+  const days = era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
+  return days * 86_400_000 + digits(11, 2) * 3_600_000 + digits(14, 2) * 60_000 + digits(17, 2) * 1000 + digits(20, 3);
+}
+
 /** The shape and per-field rules of one ledger record. */
 export const ledgerRecordShape = z.object({
   timestamp: z.string({ error: 'must be text' }).check(

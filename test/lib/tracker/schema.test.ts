@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkRecord, columnsFor, validateRecord, ValidationError, type LedgerRecord, type RecordRuleContext, type SchemaVersion } from '../../../src/lib/tracker/index.ts';
 import { cellPositions, recordToCells, rowToCandidate } from '../../../src/lib/tracker/ledger/row.ts';
-import { ledgerRecordSchema, recordKeepingEveryRule } from '../../../src/lib/tracker/schema.ts';
+import { ledgerRecordSchema, recordKeepingEveryRule, timestampMs } from '../../../src/lib/tracker/schema.ts';
 import { NOW, RULES, validRecord, validRecordArbitrary } from '../../helpers/records.ts';
 
 function issuesFor(overrides: Partial<Record<keyof LedgerRecord, unknown>>, rules: RecordRuleContext = RULES) {
@@ -123,4 +123,19 @@ describe('recordKeepingEveryRule', () => {
       expect(recordKeepingEveryRule({ ...record, [column]: {} }, RULES)).toBeUndefined();
     }
   });
+});
+
+describe('timestampMs', () => {
+  it('reads the ledger\'s timestamps to the millisecond as Date.parse does, from year 0000 to 9999', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.parse('0000-01-01T00:00:00.000Z'), max: Date.parse('9999-12-31T23:59:59.999Z') }), (time) => {
+        const timestamp = new Date(time).toISOString();
+        expect(timestampMs(timestamp)).toBe(Date.parse(timestamp));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(timestampMs('2024-02-29T23:59:59.999Z')).toBe(Date.parse('2024-02-29T23:59:59.999Z'));
+    expect(timestampMs('2026-01-31T12:00:00Z')).toBe(Date.parse('2026-01-31T12:00:00Z'));
+  });
+
 });

@@ -6,9 +6,9 @@
  */
 import { TrackerError } from '../errors.ts';
 import { costUnitsOf } from '../numbers.ts';
-import type { LedgerRecord } from '../schema.ts';
+import { timestampMs, type LedgerRecord } from '../schema.ts';
 import { ZoneCalendar } from './time-zone.ts';
-import { GroupStats, timeOf, type GroupsState } from './group-stats.ts';
+import { GroupStats, type GroupsState } from './group-stats.ts';
 import { TupleSums } from './tuple-sums.ts';
 export { percentile } from './group-stats.ts';
 export { costCoverage } from './coverage.ts';
@@ -307,7 +307,7 @@ export class UsageAggregator {
   add(record: LedgerRecord): boolean {
     if (this.options.since !== undefined && record.timestamp < this.options.since) return false;
     if (this.options.until !== undefined && record.timestamp >= this.options.until) return false;
-    const time = timeOf(record.timestamp);
+    const time = timestampMs(record.timestamp);
     this.totals.add(0, record, time);
     for (const { by, stats } of this.groups) stats.add(stats.indexOf(groupKeyOf(record, by, this.calendar)), record, time);
     if (record.error_occurred) this.recentErrors.add(recentErrorOf(record));
