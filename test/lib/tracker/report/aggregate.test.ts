@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageAggregator, isoWeek, parseDateBound, percentile } from '../../../../src/lib/tracker/index.ts';
 import { validRecord } from '../../../helpers/records.ts';
