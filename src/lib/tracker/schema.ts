@@ -122,14 +122,24 @@ function isRealUtc(value: string, minute: number, second: number): boolean {
  */
 function isCalendarTimestamp(value: string): boolean {
   if (!TIMESTAMP_PATTERN.test(value)) return isRealUtc(value, Number(value.slice(14, 16)), Number(value.slice(17, 19)));
+  return isRealShapedTimestamp(value);
+}
+
+/** The hour judged last, and its verdict: a ledger's rows come mostly in time order. */
+let lastHour = { text: '\u0000', real: false };
+
+/** isCalendarTimestamp of a string known to be shaped like TIMESTAMP_PATTERN. */
+function isRealShapedTimestamp(value: string): boolean {
   // Two digits each: 60 or more starts with 6 to 9.
   if (value.charCodeAt(14) >= 0x36 || value.charCodeAt(17) >= 0x36) return false;
+  if (value.startsWith(lastHour.text)) return lastHour.real;
   const hourText = value.slice(0, 13);
   let real = realHours.get(hourText);
   if (real === undefined) {
     real = isRealUtc(value, 0, 0);
     if (realHours.size < REAL_HOURS_KEPT) realHours.set(hourText, real);
   }
+  lastHour = { text: hourText, real };
   return real;
 }
 
@@ -296,7 +306,7 @@ const isMember = <T extends string>(members: readonly T[], value: unknown): valu
 export function recordKeepingEveryRule(candidate: Readonly<Record<string, unknown>>, context: RecordRuleContext): LedgerRecord | undefined {
   const c = candidate;
   const timestamp = c.timestamp;
-  if (!isText(timestamp) || !TIMESTAMP_PATTERN.test(timestamp) || !isCalendarTimestamp(timestamp)) return undefined;
+  if (!isText(timestamp) || !TIMESTAMP_PATTERN.test(timestamp) || !isRealShapedTimestamp(timestamp)) return undefined;
   if (!isText(c.prompt_text) || !noNul(c.prompt_text)) return undefined;
   const tokensUsed = c.tokens_used;
   if (!Number.isSafeInteger(tokensUsed) || (tokensUsed as number) < 0 || (tokensUsed as number) > LIMITS.maxTokens) return undefined;

@@ -40,7 +40,8 @@ const V3_POSITIONS = cellPositions(V3_COLUMNS);
  */
 export function rowToCandidate(cells: readonly (string | undefined)[], at: CellPositions): Record<string, unknown> {
   // A position of -1 reads as undefined: the file has no such column.
-  const isV1 = V2_EXTRA_COLUMNS.every((column) => cells[at[column]] === undefined);
+  // A v2 or v3 row has a transaction id cell: the rest of the test only runs for v1 rows.
+  const isV1 = cells[at.transaction_id] === undefined && V2_EXTRA_COLUMNS.every((column) => cells[at[column]] === undefined);
   return {
     timestamp: cells[at.timestamp],
     prompt_text: cells[at.prompt_text],
@@ -60,8 +61,8 @@ export function rowToCandidate(cells: readonly (string | undefined)[], at: CellP
     output_tokens: toNullableInteger(cells[at.output_tokens]),
     cache_creation_tokens: toNullableInteger(cells[at.cache_creation_tokens]),
     cache_read_tokens: toNullableInteger(cells[at.cache_read_tokens]),
-    cost_usd: emptyToNull(cells[at.cost_usd], (text) => toNumber(text, true)),
-    usage_source: emptyToNull(cells[at.usage_source], (text) => text),
+    cost_usd: isEmpty(cells[at.cost_usd]) ? null : toNumber(cells[at.cost_usd], true),
+    usage_source: isEmpty(cells[at.usage_source]) ? null : cells[at.usage_source],
     cache_creation_1h_tokens: toNullableInteger(cells[at.cache_creation_1h_tokens]),
     // v1 and v2 files have no user column: their rows name nobody.
     user: cells[at.user] ?? '',
@@ -78,7 +79,30 @@ export function cellsToCandidate(cells: Readonly<Partial<Record<Column, string>>
 
 /** The number a cell spells as an integer (or a decimal), else the cell's text for the schema to reject. */
 function toNumber(text: string | undefined, decimal: boolean): unknown {
-  return text !== undefined && isNumeral(text, decimal) ? Number(text) : text;
+  if (text === undefined) return text;
+  if (!decimal) return integerOf(text);
+  return isNumeral(text, decimal) ? Number(text) : text;
+}
+
+/** Digits in a run whose value, built digit by digit, stays below 2^53 and so is exactly Number()'s. */
+const EXACT_DIGITS = 15;
+
+/**
+ * toNumber of an integer cell, read by character codes: Number(text) was a
+ * call per cell, and a row has up to six of them. Longer runs of digits than
+ * are exact this way go to Number().
+ */
+function integerOf(text: string): unknown {
+  const negative = text.charCodeAt(0) === 0x2d;
+  const start = negative ? 1 : 0;
+  if (text.length === start || text.length - start > EXACT_DIGITS) return isNumeral(text, false) ? Number(text) : text;
+  let value = 0;
+  for (let index = start; index < text.length; index += 1) {
+    const digit = text.charCodeAt(index) - 0x30;
+    if (digit < 0 || digit > 9) return text;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
 }
 
 /**
@@ -109,11 +133,12 @@ function toBoolean(text: string | undefined): unknown {
 }
 
 function toNullableInteger(text: string | undefined): unknown {
-  return emptyToNull(text, (cell) => toNumber(cell, false));
+  return isEmpty(text) ? null : integerOf(text!);
 }
 
-function emptyToNull(text: string | undefined, convert: (text: string) => unknown): unknown {
-  return text === undefined || text === '' ? null : convert(text);
+/** An unknown value's cell: empty, or missing in a file of an older schema version. Tested inline, not through a converter callback: a closure per cell of every row. */
+function isEmpty(text: string | undefined): boolean {
+  return text === undefined || text === '';
 }
 
 /**
