@@ -101,8 +101,12 @@ const shared: BuildOptions = {
 
 await build({
   ...shared,
-  // The import's worker thread is an entry of its own at the build's root, sharing chunks with the commands.
-  entryPoints: { main: `${root}src/cli/main.ts`, 'claude-read-worker': `${root}src/lib/tracker/importers/claude/read-worker.ts` },
+  // The import's and report's worker threads are entries of their own at the build's root, sharing chunks with the commands.
+  entryPoints: {
+    main: `${root}src/cli/main.ts`,
+    'claude-read-worker': `${root}src/lib/tracker/importers/claude/read-worker.ts`,
+    'scan-worker': `${root}src/lib/tracker/report/scan-worker.ts`,
+  },
   outdir: outDir,
   splitting: true,
   entryNames: '[name]',
@@ -114,10 +118,11 @@ await build({
   banner: { js: "import { createRequire as __tlCreateRequire } from 'node:module'; const require = __tlCreateRequire(import.meta.url);" },
 });
 
-// The commands hooks run on every agent interaction, and `import` (a re-import with nothing
-// new is mostly start-up: ~30 ms of CPU less than main.mjs), each bundled alone into
-// <build>/<command>.cjs; bin/token-ledger.cjs runs a command from its own bundle when it has one.
-const OWN_BUNDLE_COMMANDS = ['record', 'hook', 'import'];
+// The commands hooks run on every agent interaction, `import` (a re-import with nothing
+// new is mostly start-up: ~30 ms of CPU less than main.mjs) and `report` (whose start-up
+// a cold read's worker threads wait for), each bundled alone into <build>/<command>.cjs;
+// bin/token-ledger.cjs runs a command from its own bundle when it has one.
+const OWN_BUNDLE_COMMANDS = ['record', 'hook', 'import', 'report'];
 for (const command of OWN_BUNDLE_COMMANDS) {
   await build({
     ...shared,

@@ -267,9 +267,15 @@ const WORKER_YOUNG_MB = 16;
 /** A workers-only read's: a piece's cells and row places outlive 16 MB of rows' garbage, and copying them cost 15% of the site's read. */
 const WORKERS_ONLY_YOUNG_MB = 48;
 
+/**
+ * What a worker thread loads: this module, which takes tasks when it loads in a worker; from a CommonJS bundle
+ * (`report`'s own, scripts/build-cli.ts), the ES entry beside the bundle that loads it (scan-worker.ts).
+ */
+const WORKER_URL = import.meta.url.endsWith('.cjs') ? new URL('./scan-worker.mjs', import.meta.url) : new URL(import.meta.url);
+
 /** Worker threads to read pieces with. */
 function startWorkers(count: number, youngMb: number): Worker[] {
-  return Array.from({ length: count }, () => new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: youngMb } }));
+  return Array.from({ length: count }, () => new Worker(WORKER_URL, { workerData: { role: WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: youngMb } }));
 }
 
 /**
