@@ -62,6 +62,21 @@ export function indexImportedIds(ledgerPath: string, lockTimeoutMs: number, onPr
 export type ImportRows = (making: RowMaking) => AsyncIterable<PreparedRows>;
 
 /**
+ * Frees the memory of buffers no longer needed now, not at the heap's next
+ * collection: a worker's rows come as buffers outside the heap, which this
+ * thread's small heap let pile up to ~60 MB before collecting them (a cold
+ * import's peak). Only a buffer that is the whole of its ArrayBuffer (one
+ * made for it, never a slice of Node's shared pool) is freed; Node 20 has no
+ * ArrayBuffer.prototype.transfer and leaves them to the collector.
+ */
+function freeNow(buffers: readonly ArrayBufferView[]): void {
+  for (const view of buffers) {
+    const buffer = view.buffer as ArrayBuffer & { detached?: boolean; transfer?: (length: number) => ArrayBuffer };
+    if (buffer.detached === false && view.byteOffset === 0 && view.byteLength === buffer.byteLength) buffer.transfer?.(0);
+  }
+}
+
+/**
  * The rows of one import waiting for their write. Each new row's id goes
  * into the id index as the row is taken (so a later copy in the same batch
  * is a duplicate too); the index writes its ids to disk only once the rows
@@ -69,6 +84,8 @@ export type ImportRows = (making: RowMaking) => AsyncIterable<PreparedRows>;
  */
 class PendingRows {
   private parts: Uint8Array[] = [];
+  /** The prepared rows' line buffers the parts are views of, freed once written. */
+  private heldBuffers: Uint8Array[] = [];
   private rows = 0;
   private readonly known: ImportedIds;
   private readonly ledgerPath: string;
@@ -139,14 +156,21 @@ class PendingRows {
       idStart = idEnd;
     }
     if (runStart !== -1) this.addLines(rows.bytes.subarray(runStart, start));
+    freeNow([hashes, keyNumbers, ids, idEnds, ends]);
+    this.heldBuffers.push(rows.bytes);
   }
 
   async flush(): Promise<void> {
-    if (this.rows === 0) return;
-    await appendFormattedRows(this.ledgerPath, Buffer.concat(this.parts), this.version, { lockTimeoutMs: this.lockTimeoutMs });
-    // The rows first, then their ids: a crash in between can repeat a row (validate finds it), never lose one.
-    this.known.flush();
-    this.counts.added += this.rows;
+    if (this.rows > 0) {
+      const lines = Buffer.concat(this.parts);
+      await appendFormattedRows(this.ledgerPath, lines, this.version, { lockTimeoutMs: this.lockTimeoutMs });
+      // The rows first, then their ids: a crash in between can repeat a row (validate finds it), never lose one.
+      this.known.flush();
+      this.counts.added += this.rows;
+      freeNow([lines]);
+    }
+    freeNow(this.heldBuffers);
+    this.heldBuffers = [];
     this.parts = [];
     this.rows = 0;
   }
