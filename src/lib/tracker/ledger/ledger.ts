@@ -83,8 +83,14 @@ export function inspectLedger(path: string): LedgerState {
     throw ledgerIoError(path, 'open', error);
   }
   try {
-    const { size } = fstatSync(fd);
-    return { exists: true, version: readHeaderFromFd(fd, size, path), size };
+    const stats = fstatSync(fd);
+    // A folder opens for reading on Linux; its first read fails with EISDIR.
+    if (stats.isDirectory()) {
+      throw new TrackerError('INVALID_LEDGER', `${path} is a folder, not a ledger file`, {
+        hint: 'Point --csv / TOKEN_LEDGER_CSV at the ledger CSV file; several ledgers can be named with a glob, like ledgers/*.csv.',
+      });
+    }
+    return { exists: true, version: readHeaderFromFd(fd, stats.size, path), size: stats.size };
   } finally {
     closeSync(fd);
   }

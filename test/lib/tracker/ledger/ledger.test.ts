@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,13 @@ async function rows(path: string): Promise<LedgerRow[]> {
 }
 
 describe('ledger', () => {
+  it('says a folder given as the ledger is a folder, for readers and writers alike', async () => {
+    const path = join(folder, 'ledger-folder.csv');
+    mkdirSync(path);
+    expect(() => inspectLedger(path)).toThrow(expect.objectContaining({ code: 'INVALID_LEDGER', message: expect.stringContaining('is a folder') }));
+    await expect(appendRecords(path, [validRecord()], LOCK)).rejects.toMatchObject({ code: 'INVALID_LEDGER' });
+  });
+
   it('keeps a v1 ledger v1 when appending, and reads it with stable derived ids', async () => {
     const path = join(folder, 'v1.csv');
     writeFileSync(path, headerLine(1));
