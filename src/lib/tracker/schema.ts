@@ -68,6 +68,8 @@ export const LIMITS = {
   minElapsedSeconds: 0.001,
   maxElapsedSeconds: 3600,
   maxIdLength: 50,
+  maxFolderLength: 255,
+  maxHookNameLength: 100,
   maxErrorMessageLength: 500,
   maxModelLength: 100,
   maxUserLength: 254,
@@ -185,7 +187,7 @@ export const ledgerRecordShape = z.object({
   session_id: identifier('session id'),
   workspace_folder: z.string({ error: 'must be text' }).check(
     z.minLength(1, { error: 'must not be empty' }),
-    z.maxLength(255, { error: 'must be at most 255 characters' }),
+    z.maxLength(LIMITS.maxFolderLength, { error: `must be at most ${LIMITS.maxFolderLength} characters` }),
     z.refine(isFolderName, {
       error: 'must be a folder name, not a path (no "/" or "\\")',
     }),
@@ -196,7 +198,7 @@ export const ledgerRecordShape = z.object({
     .string({ error: 'must be text' })
     .check(z.refine(isOneLine, { error: 'must be ";"-separated globs on one line' })),
   hook_name: z.string({ error: 'must be text' }).check(
-    z.maxLength(100, { error: 'must be at most 100 characters' }),
+    z.maxLength(LIMITS.maxHookNameLength, { error: `must be at most ${LIMITS.maxHookNameLength} characters` }),
     z.regex(KEBAB_CASE_PATTERN, { error: 'must be kebab-case, like token-tracker-hook' }),
   ),
   error_occurred: z.boolean({ error: 'must be true or false' }),
@@ -315,10 +317,10 @@ export function recordKeepingEveryRule(candidate: Readonly<Record<string, unknow
   if (!(elapsed >= LIMITS.minElapsedSeconds && elapsed <= LIMITS.maxElapsedSeconds)) return undefined;
   if (!isIdentifier(c.session_id) || !isIdentifier(c.agent_execution_id)) return undefined;
   const folder = c.workspace_folder;
-  if (!isText(folder) || folder.length === 0 || folder.length > 255 || !isFolderName(folder)) return undefined;
+  if (!isText(folder) || folder.length === 0 || folder.length > LIMITS.maxFolderLength || !isFolderName(folder)) return undefined;
   if (!isMember(HOOK_TRIGGER_TYPES, c.hook_trigger_type)) return undefined;
   if (!isText(c.file_patterns) || !isOneLine(c.file_patterns)) return undefined;
-  if (!isText(c.hook_name) || c.hook_name.length > 100 || !KEBAB_CASE_PATTERN.test(c.hook_name)) return undefined;
+  if (!isText(c.hook_name) || c.hook_name.length > LIMITS.maxHookNameLength || !KEBAB_CASE_PATTERN.test(c.hook_name)) return undefined;
   if (typeof c.error_occurred !== 'boolean') return undefined;
   const errorMessage = c.error_message;
   if (!isText(errorMessage) || errorMessage.length > LIMITS.maxErrorMessageLength || !noNul(errorMessage)) return undefined;
