@@ -312,7 +312,8 @@ export class UsageAggregator {
     for (const { by, stats } of this.groups) stats.add(stats.indexOf(groupKeyOf(record, by, this.calendar)), record, time);
     if (record.error_occurred) this.recentErrors.add(recentErrorOf(record));
     this.cells?.add(record, this.calendar);
-    const session = this.sessions.get(record.session_id);
+    // No session kept (every report but the site's): no lookup, which hashes the id anew for every row.
+    const session = this.sessions.size === 0 ? undefined : this.sessions.get(record.session_id);
     if (session) {
       session.byModel.add(record);
       session.rows.add(sessionRowOf(record));
