@@ -1,6 +1,5 @@
 import { defineCommand } from 'citty';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
 import { checkUnpricedModels, runDoctor } from '../../lib/tracker/index.ts';
 import { csvArg, EXIT, hookCommandBase, jsonArg, printJson } from '../_shared.ts';
 
@@ -17,11 +16,11 @@ export default defineCommand({
     ...jsonArg,
   },
   async run({ args }) {
-    const { ledgerPath, checks, loaded } = runDoctor({ csvPath: args.csv ? resolve(args.csv) : undefined, hookCommandBase: hookCommandBase(), tryHook: !args['no-hook-call'] });
-    const pricing = loaded ? await checkUnpricedModels(ledgerPath, loaded, availableParallelism()) : undefined;
+    const { ledgerPath, ledgerPaths, checks, loaded } = runDoctor({ csvPath: args.csv || undefined, hookCommandBase: hookCommandBase(), tryHook: !args['no-hook-call'] });
+    const pricing = loaded ? await checkUnpricedModels(ledgerPaths, loaded, availableParallelism()) : undefined;
     if (pricing) checks.push(pricing);
     const problems = checks.filter((check) => check.status === 'problem').length;
-    if (args.json) printJson({ path: ledgerPath, ok: problems === 0, checks });
+    if (args.json) printJson({ path: ledgerPath, paths: ledgerPaths, ok: problems === 0, checks });
     else {
       for (const check of checks) {
         process.stdout.write(`${MARK[check.status]} ${check.check}: ${check.detail}\n`);

@@ -7,13 +7,14 @@
  * `checkUnpricedModels` reads every row, so it is a separate, async step.
  */
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync, statfsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { listBackups } from './backup.ts';
 import { HOOKS_DIR, loadConfig, type LoadedConfig } from '../config.ts';
 import { TrackerError } from '../errors.ts';
 import { inspectLedger } from '../ledger/ledger.ts';
 import { lockPathFor, lockState } from '../ledger/lock.ts';
 import { ledgerFiles } from '../ledger/parts.ts';
+import { resolveLedgers } from '../ledger/sources.ts';
 import { listSpool } from '../ledger/spool.ts';
 import { claudeSettingsPath, hookCommand, installedClaudeCommands, type HookCommandBase } from '../hooks/install.ts';
 import { runSyntheticClaudeHook } from '../hooks/synthetic.ts';
@@ -34,7 +35,7 @@ const LOW_DISK_BYTES = 100 * 1024 * 1024;
 export interface DoctorOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Ledger path that wins over config (the CLI's --csv). */
+  /** Ledgers that win over config (the CLI's --csv): a path, several separated by commas, or a glob; relative to `cwd`. */
   csvPath?: string;
   now?: Date;
   /** How this tracker is started (node and bin), to try a hook call when none is set up yet. */
@@ -47,7 +48,12 @@ function errorText(error: unknown): string {
   return error instanceof Error ? (error.message.split('\n').slice(0, 4).join(' ')) : String(error);
 }
 
-export function runDoctor(options: DoctorOptions = {}): { ledgerPath: string; checks: DoctorCheck[]; loaded?: LoadedConfig } {
+/**
+ * Checks the set-up and every ledger named (--csv, TOKEN_LEDGER_CSV or
+ * csv_file_path: a path, a list or a glob, as `report` reads them).
+ * `ledgerPaths` are the ledgers checked; `ledgerPath` is the first.
+ */
+export function runDoctor(options: DoctorOptions = {}): { ledgerPath: string; ledgerPaths: string[]; checks: DoctorCheck[]; loaded?: LoadedConfig } {
   const checks: DoctorCheck[] = [];
   let loaded: LoadedConfig | undefined;
   try {
@@ -56,26 +62,43 @@ export function runDoctor(options: DoctorOptions = {}): { ledgerPath: string; ch
   } catch (error) {
     checks.push({ check: 'config', status: 'problem', detail: errorText(error), hint: error instanceof TrackerError ? error.hint : undefined });
   }
-  const ledgerPath = options.csvPath ?? loaded?.ledgerPath ?? join(options.cwd ?? process.cwd(), '.kiro/token_transactions.csv');
+  const cwd = options.cwd ?? process.cwd();
+  const spec = options.csvPath ?? loaded?.config.csv_file_path ?? '.kiro/token_transactions.csv';
+  const base = options.csvPath === undefined ? (loaded?.root ?? cwd) : cwd;
+  let ledgerPaths: string[];
+  try {
+    const where = options.csvPath !== undefined ? '--csv' : (options.env ?? process.env).TOKEN_LEDGER_CSV ? 'TOKEN_LEDGER_CSV' : 'csv_file_path';
+    ledgerPaths = resolveLedgers(spec, base, where);
+  } catch (error) {
+    checks.push({ check: 'ledger', status: 'problem', detail: errorText(error), hint: error instanceof TrackerError ? error.hint : undefined });
+    ledgerPaths = [];
+  }
   if (loaded) checks.push(...checkHookFiles(loaded.root));
   if (loaded) checks.push(...checkClaudeHooks(loaded.root, options));
-  checks.push(...checkLedger(ledgerPath));
-  checks.push(checkDisk(ledgerPath));
-  checks.push(...checkSpool(ledgerPath, options.env));
-  checks.push(checkLock(ledgerPath, options.now));
-  if (loaded?.config.backup_enabled) checks.push(checkBackups(ledgerPath, loaded.config.backup_interval_hours, options.now ?? new Date()));
-  return { ledgerPath, checks, loaded };
+  for (const ledgerPath of ledgerPaths) {
+    const own = [
+      ...checkLedger(ledgerPath),
+      checkDisk(ledgerPath),
+      ...checkSpool(ledgerPath, options.env),
+      checkLock(ledgerPath, options.now),
+      ...(loaded?.config.backup_enabled ? [checkBackups(ledgerPath, loaded.config.backup_interval_hours, options.now ?? new Date())] : []),
+    ];
+    // Several ledgers: say which one a check is of.
+    checks.push(...(ledgerPaths.length > 1 ? own.map((check) => ({ ...check, check: `${check.check} (${basename(ledgerPath)})` })) : own));
+  }
+  return { ledgerPath: ledgerPaths[0] ?? resolve(base, spec), ledgerPaths, checks, loaded };
 }
 
 /**
  * Warns (as `info`: their cost is unknown, not wrong) about models the ledger's
  * rows name that no price table knows. Undefined when there is no ledger to read.
  */
-export async function checkUnpricedModels(ledgerPath: string, loaded: Pick<LoadedConfig, 'config' | 'root'>, threads = 1): Promise<DoctorCheck | undefined> {
-  if (ledgerFiles(ledgerPath).length === 0) return undefined;
+export async function checkUnpricedModels(ledgerPaths: string | readonly string[], loaded: Pick<LoadedConfig, 'config' | 'root'>, threads = 1): Promise<DoctorCheck | undefined> {
+  const present = (typeof ledgerPaths === 'string' ? [ledgerPaths] : ledgerPaths).filter((path) => ledgerFiles(path).length > 0);
+  if (present.length === 0) return undefined;
   try {
-    const models = await ledgerUnpricedModels(ledgerPath, pricingFor(loaded), threads);
-    if (models.length === 0) return { check: 'pricing', status: 'ok', detail: 'every model in the ledger has a price' };
+    const models = await ledgerUnpricedModels(present, pricingFor(loaded), threads);
+    if (models.length === 0) return { check: 'pricing', status: 'ok', detail: `every model in the ${present.length > 1 ? `${present.length} ledgers` : 'ledger'} has a price` };
     return {
       check: 'pricing',
       status: 'info',

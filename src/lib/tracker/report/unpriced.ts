@@ -16,7 +16,7 @@ export function unpricedModels(modelGroups: readonly UsageGroup[], pricing: Pric
 }
 
 /** The unpriced models of a whole ledger (every part), read on `threads` cores. */
-export async function ledgerUnpricedModels(ledgerPath: string, pricing: Pricing, threads = 1): Promise<string[]> {
-  const { report } = await aggregateLedger(ledgerPath, { aggregate: { groupBy: ['model'] }, threads });
+export async function ledgerUnpricedModels(ledgerPaths: string | readonly string[], pricing: Pricing, threads = 1): Promise<string[]> {
+  const { report } = await aggregateLedger(ledgerPaths, { aggregate: { groupBy: ['model'] }, threads });
   return unpricedModels(report.groups.model ?? [], pricing);
 }

@@ -1,5 +1,5 @@
 /** Round trips of the maintenance operations through the library. */
-import { createReadStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -234,5 +234,23 @@ describe('doctor', () => {
     const { checks } = runDoctor({ cwd: dir, csvPath: csv, env: { XDG_CACHE_HOME: join(dir, 'cache') } });
     expect(checks.filter((check) => check.status === 'problem').map((check) => check.check)).toContain('ledger tail');
     expect(readdirSync(dir)).toContain('ledger.csv');
+  });
+
+  it('checks each ledger of a list or a glob, naming it, and names a glob that matches nothing as a problem', async () => {
+    const team = join(dir, 'team');
+    mkdirSync(team, { recursive: true });
+    await appendRecords(join(team, 'alice.csv'), rows(1), lock);
+    await appendRecords(join(team, 'bob.csv'), rows(1), lock);
+    appendFileSync(join(team, 'bob.csv'), '2026-06-15T11:00:00.000Z,"torn');
+    const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+    for (const csvPath of [`${team}/alice.csv,${team}/bob.csv`, `${team}/*.csv`]) {
+      const { checks, ledgerPaths } = runDoctor({ cwd: dir, csvPath, env });
+      expect(ledgerPaths).toEqual([join(team, 'alice.csv'), join(team, 'bob.csv')]);
+      expect(checks.filter((check) => check.check === 'ledger (alice.csv)' || check.check === 'ledger (bob.csv)').map((check) => check.status)).toEqual(['ok', 'ok']);
+      expect(checks.filter((check) => check.status === 'problem').map((check) => check.check)).toEqual(['ledger tail (bob.csv)']);
+    }
+    const none = runDoctor({ cwd: dir, csvPath: `${team}/*.tsv`, env });
+    expect(none.ledgerPaths).toEqual([]);
+    expect(none.checks.find((check) => check.check === 'ledger')).toMatchObject({ status: 'problem', detail: expect.stringContaining('matches no file') });
   });
 });
