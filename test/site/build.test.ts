@@ -139,6 +139,17 @@ describe('site built from the sample ledger', () => {
   });
 });
 
+describe('site built for a team in another time zone', () => {
+  it('names the zone its days are in on every per-day chart and table', async () => {
+    const { outDir } = await buildSite('berlin', SAMPLE_LEDGER, { TOKEN_LEDGER_TIMEZONE: 'Europe/Berlin' });
+    const overview = readPage(outDir, '/runbook/usage/');
+    expect(overview).toContain('Tokens and cost per day (Europe/Berlin), newest first');
+    expect(overview).toContain('Tokens and cost by day (Europe/Berlin) and model');
+    expect(readPage(outDir, '/runbook/usage/errors/')).toContain('Errors per day (Europe/Berlin), newest first');
+    expect(overview).not.toContain('(UTC)');
+  });
+});
+
 describe('site built from a hostile ledger', () => {
   let outDir = '';
   let ledger = '';

@@ -33,11 +33,11 @@ export interface SiteBuild {
   elapsedMs: number;
 }
 
-function runAstroBuild(ledgerPath: string, outDir: string): Promise<void> {
+function runAstroBuild(ledgerPath: string, outDir: string, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [ASTRO, 'build', '--outDir', outDir], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, TOKEN_LEDGER_CSV: ledgerPath, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1' },
+      env: { ...process.env, TOKEN_LEDGER_CSV: ledgerPath, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -68,15 +68,15 @@ async function withBuildLock<T>(action: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The site built from `ledgerPath`, under `name`; built on first request in this run. */
-export async function buildSite(name: string, ledgerPath: string): Promise<SiteBuild> {
+/** The site built from `ledgerPath` (with `env` set for the build), under `name`; built on first request in this run. */
+export async function buildSite(name: string, ledgerPath: string, env: NodeJS.ProcessEnv = {}): Promise<SiteBuild> {
   const outDir = join(buildsRoot(), name);
   const mark = join(outDir, COMPLETE_MARK);
   if (existsSync(mark)) return { outDir, elapsedMs: 0 };
   return withBuildLock(async () => {
     if (existsSync(mark)) return { outDir, elapsedMs: 0 };
     const started = Date.now();
-    await runAstroBuild(ledgerPath, outDir);
+    await runAstroBuild(ledgerPath, outDir, env);
     writeFileSync(mark, '');
     return { outDir, elapsedMs: Date.now() - started };
   });
