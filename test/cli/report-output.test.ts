@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MIN_PIECE_BYTES } from '../../src/lib/tracker/report/ledger-scan.ts';
 import { aggregateLedger, formatRows, headerLine } from '../../src/lib/tracker/index.ts';
 import { runCli, tempWorkspace } from '../helpers/cli.ts';
 import { NOW, mixedRecords } from '../helpers/records.ts';
@@ -18,5 +19,20 @@ describe('report output through a pipe', () => {
     const printed = JSON.parse(result.stdout) as { groups: { key: string }[] };
     const expected = await aggregateLedger(ledger, { aggregate: { groupBy: ['session'] }, now: NOW, cache: false });
     expect(printed.groups.map((group) => group.key).sort()).toEqual(expected.report.groups.session!.map((group) => group.key).sort());
+  });
+
+  it('reads a ledger big enough for worker threads from the command\'s own bundle, with the figures of one read in one thread', async () => {
+    const root = tempWorkspace('tl-report-threads-');
+    const ledger = join(root, 'ledger.csv');
+    // Past two pieces' worth, so the command starts its workers (scan-worker.mjs beside its bundle).
+    const records = mixedRecords(24_000).map((record, index) => ({ ...record, prompt_text: `${index} ${'refactor the parser, keep "quotes", commas\nand lines; '.repeat(16)}` }));
+    writeFileSync(ledger, headerLine(3) + formatRows(records, 3));
+    expect(statSync(ledger).size).toBeGreaterThan(2 * MIN_PIECE_BYTES);
+    const result = await runCli(['report', '--by', 'day', '--json', '--csv', ledger], { cwd: root });
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.stdout) as { totals: { transactions: number; tokens_used: number; cost_usd: number }; groups: unknown[] };
+    const expected = await aggregateLedger(ledger, { aggregate: { groupBy: ['day'] }, threads: 1, cache: false });
+    expect(printed.totals).toMatchObject({ transactions: expected.report.totals.transactions, tokens_used: expected.report.totals.tokens_used, cost_usd: expected.report.totals.cost_usd });
+    expect(printed.groups).toHaveLength(expected.report.groups.day!.length);
   });
 });
