@@ -70,6 +70,8 @@ export const LIMITS = {
   maxIdLength: 50,
   maxFolderLength: 255,
   maxHookNameLength: 100,
+  // Bounded so rounding to COST_DECIMALS cannot overflow to Infinity (found by the fuzz test).
+  maxCostUsd: 1_000_000_000,
   maxErrorMessageLength: 500,
   maxModelLength: 100,
   maxUserLength: 254,
@@ -221,8 +223,7 @@ export const ledgerRecordShape = z.object({
     z.pipe(
       z.number({ error: 'must be a number of US dollars' }).check(
         z.minimum(0, { error: 'must not be negative' }),
-        // Bounded so rounding to COST_DECIMALS cannot overflow to Infinity (found by the fuzz test).
-        z.maximum(1_000_000_000, { error: 'must be at most 1000000000' }),
+        z.maximum(LIMITS.maxCostUsd, { error: `must be at most ${LIMITS.maxCostUsd}` }),
       ),
       z.transform((value: number) => roundTo(value, COST_DECIMALS)),
     ),
@@ -330,7 +331,7 @@ export function recordKeepingEveryRule(candidate: Readonly<Record<string, unknow
     return undefined;
   }
   const cost = c.cost_usd;
-  if (cost !== null && (typeof cost !== 'number' || !(cost >= 0 && cost <= 1_000_000_000))) return undefined;
+  if (cost !== null && (typeof cost !== 'number' || !(cost >= 0 && cost <= LIMITS.maxCostUsd))) return undefined;
   if (c.usage_source !== null && !isMember(USAGE_SOURCES, c.usage_source)) return undefined;
   if (!isText(c.user) || c.user.length > LIMITS.maxUserLength || !hasNoControlCharacters(c.user)) return undefined;
   const record: LedgerRecord = {
