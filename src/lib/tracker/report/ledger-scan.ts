@@ -208,23 +208,18 @@ export function likelyRowStarts(path: string, targets: readonly number[], limit:
   return starts;
 }
 
-export interface PiecePlan {
-  /** The size of the next piece, given the bytes of the stretches left from where it starts. */
-  size: (remaining: number) => number;
-}
-
 /**
- * Cuts each stretch into pieces of about the plan's sizes, at places that look like row starts (likelyRowStarts);
- * each piece says which stretch it is of.
+ * Cuts each stretch into pieces at places that look like row starts (likelyRowStarts), each about `pieceSize` of
+ * the bytes of the stretches left from where it starts; each piece says which stretch it is of.
  */
-export function planPieces(stretches: readonly Piece[], plan: PiecePlan): (Piece & { stretch: number })[] {
+export function planPieces(stretches: readonly Piece[], pieceSize: (remaining: number) => number): (Piece & { stretch: number })[] {
   const pieces: (Piece & { stretch: number })[] = [];
   let remaining = stretches.reduce((sum, { range }) => sum + range.end - range.start, 0);
   stretches.forEach(({ file, range }, stretch) => {
     const size = range.end - range.start;
     if (size === 0) return;
     const targets: number[] = [];
-    for (let at = range.start + Math.max(1, plan.size(remaining)); at < range.end; at += Math.max(1, plan.size(remaining - (at - range.start)))) targets.push(at);
+    for (let at = range.start + Math.max(1, pieceSize(remaining)); at < range.end; at += Math.max(1, pieceSize(remaining - (at - range.start)))) targets.push(at);
     remaining -= size;
     const starts = [range.start, ...likelyRowStarts(file, targets, range.end)].filter((start, index, all) => index === 0 || start > all[index - 1]!);
     starts.forEach((start, index) => {
@@ -431,7 +426,7 @@ async function summarizeFiles(plans: readonly FilePlan[], aggregate: AggregateOp
       : workersOnly
         ? () => Math.max(minPieceBytes, Math.ceil(toRead / (threads * PIECES_PER_WORKER)))
         : (remaining: number) => Math.max(tail, Math.ceil((remaining * PIECE_SHARE_OF_REMAINING) / threads));
-    pieces = planPieces(stretches, { size });
+    pieces = planPieces(stretches, size);
     // Pieces come stretch by stretch, in order: a piece's order in its stretch is its distance from the stretch's first.
     const firstOf = new Map<number, number>();
     pieces.forEach((piece, index) => firstOf.has(piece.stretch) || firstOf.set(piece.stretch, index));

@@ -46,7 +46,7 @@ describe('planPieces', () => {
         const path = writeLedger(headerLine(2) + lines.join(''));
         // Equal pieces, or each a third of what is left down to pieceBytes.
         const size = shrinking ? (remaining: number) => Math.max(pieceBytes, Math.ceil(remaining / 3)) : () => pieceBytes;
-        const pieces = planPieces([wholeFile(path)], { size });
+        const pieces = planPieces([wholeFile(path)], size);
         expect(pieces[0]!.range.start).toBe(0);
         pieces.forEach((piece, index) => expect(piece.range.end).toBe(pieces[index + 1]?.range.start ?? statSync(path).size));
         const pieceRows: unknown[] = [];
@@ -62,13 +62,13 @@ describe('planPieces', () => {
     const path = writeLedger(headerLine(2) + formatRows([tricky, tricky, tricky], 2));
     const row = formatRows([tricky], 2).length;
     const header = headerLine(2).length;
-    expect(planPieces([wholeFile(path)], { size: () => 100 }).map((piece) => piece.range.start)).toEqual([0, header, header + row, header + 2 * row]);
+    expect(planPieces([wholeFile(path)], () => 100).map((piece) => piece.range.start)).toEqual([0, header, header + row, header + 2 * row]);
   });
 
   it('may cut inside a prompt that quotes ledger rows, and the piece before then reads as text that is not CSV', async () => {
     const quoting = validRecord({ prompt_text: rowQuotingPrompt(validRecord()) });
     const path = writeLedger(headerLine(3) + formatRows([validRecord(), quoting, validRecord()], 3));
-    const pieces = planPieces([wholeFile(path)], { size: () => 50 });
+    const pieces = planPieces([wholeFile(path)], () => 50);
     const unparsable: boolean[] = [];
     for (const piece of pieces) {
       let notCsv = false;
