@@ -24,13 +24,14 @@
  *   node scripts/bench.ts [--runs 50] [--only record,append,report,timezone,cache,concurrency,import,site,hooks]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { SCAN_CACHE_DIR, appendRecords, percentile, validateRecord } from '../src/lib/tracker/index.ts';
+import { fsyncPath } from '../src/lib/tracker/ledger/atomic.ts';
 
 const { values } = parseArgs({
   options: {
@@ -149,9 +150,7 @@ function fixtures(): ReportFixtures {
   execFileSync(node, [join(root, 'scripts', 'generate-sample-ledger.ts'), '--rows', '1', '--out', tiny], { stdio: 'ignore' });
   // On disk before any run is timed: the kernel's writeback of 100 MB just written otherwise takes CPU time during the
   // first runs, which falls harder on a reader using both cores than on csv-parse alone, using one.
-  const fd = openSync(big, 'r');
-  fsyncSync(fd);
-  closeSync(fd);
+  fsyncPath(big);
   const parseOnly = `const { parse } = await import('csv-parse'); const { createReadStream } = await import('node:fs'); let rows = 0; for await (const _ of createReadStream(${JSON.stringify(big)}).pipe(parse({ record_delimiter: ['\\n', '\\r\\n'] }))) rows += 1;`;
   reportFixtures = { big, tiny, floor: () => timed(['--input-type=module', '-e', parseOnly], root) };
   return reportFixtures;
