@@ -3,9 +3,8 @@
  * several. Apart from _shared.ts because it loads tinyglobby, which the
  * commands hooks run do not need.
  */
-import { loadConfig, type LoadedConfig } from '../lib/tracker/config.ts';
+import { ledgerSetting, loadConfig, type LoadedConfig } from '../lib/tracker/config.ts';
 import { resolveLedgers } from '../lib/tracker/ledger/sources.ts';
-import { ledgerSetting } from './_shared.ts';
 
 export interface LedgerSources {
   loaded: LoadedConfig;

@@ -6,7 +6,7 @@ import { realpathSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 // Specific modules, not the library's index: every command, `record` in a hook
 // included, loads this file, and the index would pull in every module.
-import { loadConfig, namesSeveralLedgers, type LoadedConfig } from '../lib/tracker/config.ts';
+import { ledgerSetting, loadConfig, namesSeveralLedgers, type LoadedConfig } from '../lib/tracker/config.ts';
 import { HOOK_BUDGET_MS } from '../lib/tracker/record/deliver.ts';
 import { TrackerError } from '../lib/tracker/errors.ts';
 import type { RecordResult } from '../lib/tracker/record/record.ts';
@@ -43,13 +43,6 @@ export interface LedgerTarget {
 /** This process's node binary and bin, by real path: what hook commands run, whatever the IDE's PATH holds. */
 export function hookCommandBase(): { node: string; bin: string } {
   return { node: process.execPath, bin: realpathSync(process.argv[1] ?? '') };
-}
-
-/** The ledger setting in force: the --csv flag, else TOKEN_LEDGER_CSV or csv_file_path; relative paths are from `base`. */
-export function ledgerSetting(csvFlag: string | undefined, loaded: LoadedConfig): { spec: string; base: string; where: string } {
-  if (csvFlag) return { spec: csvFlag, base: process.cwd(), where: '--csv' };
-  const where = process.env.TOKEN_LEDGER_CSV ? 'TOKEN_LEDGER_CSV' : 'csv_file_path';
-  return { spec: loaded.config.csv_file_path, base: loaded.root, where };
 }
 
 /**

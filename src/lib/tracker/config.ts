@@ -230,6 +230,22 @@ export function namesSeveralLedgers(spec: string): boolean {
   return splitLedgerList(spec).length > 1 || /[*?[\]{}]/.test(spec);
 }
 
+/**
+ * The ledger setting in force: the --csv flag (relative to `cwd`), else
+ * TOKEN_LEDGER_CSV or csv_file_path (relative to the workspace root), and
+ * which of them it is, for messages.
+ */
+export function ledgerSetting(
+  csvFlag: string | undefined,
+  loaded: { config: Pick<TrackerConfig, 'csv_file_path'>; root: string },
+  cwd: string = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): { spec: string; base: string; where: string } {
+  if (csvFlag) return { spec: csvFlag, base: cwd, where: '--csv' };
+  const where = env.TOKEN_LEDGER_CSV ? 'TOKEN_LEDGER_CSV' : 'csv_file_path';
+  return { spec: loaded.config.csv_file_path, base: loaded.root, where };
+}
+
 /** The zone reports and the site count days in: the `timezone` setting, else the machine's zone. */
 export function configuredTimeZone(config: TrackerConfig): string {
   return config.timezone ?? machineTimeZone();

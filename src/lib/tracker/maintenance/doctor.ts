@@ -9,7 +9,7 @@
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync, statfsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { listBackups } from './backup.ts';
-import { HOOKS_DIR, loadConfig, type LoadedConfig } from '../config.ts';
+import { DEFAULT_LEDGER_PATH, HOOKS_DIR, ledgerSetting, loadConfig, type LoadedConfig } from '../config.ts';
 import { TrackerError } from '../errors.ts';
 import { inspectLedger } from '../ledger/ledger.ts';
 import { lockPathFor, lockState } from '../ledger/lock.ts';
@@ -63,11 +63,10 @@ export function runDoctor(options: DoctorOptions = {}): { ledgerPath: string; le
     checks.push({ check: 'config', status: 'problem', detail: errorText(error), hint: error instanceof TrackerError ? error.hint : undefined });
   }
   const cwd = options.cwd ?? process.cwd();
-  const spec = options.csvPath ?? loaded?.config.csv_file_path ?? '.kiro/token_transactions.csv';
-  const base = options.csvPath === undefined ? (loaded?.root ?? cwd) : cwd;
+  // A config that does not load leaves the default ledger to check.
+  const { spec, base, where } = ledgerSetting(options.csvPath, loaded ?? { config: { csv_file_path: DEFAULT_LEDGER_PATH }, root: cwd }, cwd, options.env);
   let ledgerPaths: string[];
   try {
-    const where = options.csvPath !== undefined ? '--csv' : (options.env ?? process.env).TOKEN_LEDGER_CSV ? 'TOKEN_LEDGER_CSV' : 'csv_file_path';
     ledgerPaths = resolveLedgers(spec, base, where);
   } catch (error) {
     checks.push({ check: 'ledger', status: 'problem', detail: errorText(error), hint: error instanceof TrackerError ? error.hint : undefined });
