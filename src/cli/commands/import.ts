@@ -15,7 +15,7 @@ import { openCodeDataDir, openCodeMessageFiles } from '../../lib/tracker/importe
 import { CursorBook } from '../../lib/tracker/importers/log-cursor.ts';
 import { newImportSummary, writeImported, type ImportRows, type ImportSummary } from '../../lib/tracker/importers/writer.ts';
 import type { RecordInput } from '../../lib/tracker/record/record.ts';
-import { csvArg, EXIT, jsonArg, ledgerTarget, printJson, UsageError, type LedgerTarget } from '../_shared.ts';
+import { csvArg, EXIT, formatCount, jsonArg, ledgerTarget, printJson, UsageError, type LedgerTarget } from '../_shared.ts';
 
 interface LogSource {
   label: string;
@@ -65,26 +65,18 @@ const SOURCES: Record<string, LogSource> = {
   },
 };
 
-/**
- * A count with thousands separators (1,234,567), as Intl.NumberFormat('en-US')
- * writes it; building that formatter loads ICU's data, 10 ms or more of every
- * import, most of a re-import with nothing new.
- */
-function integer(count: number): string {
-  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
 const MAX_THREADS = 64;
 
 function progressLine(summary: ImportSummary, totalFiles: number): string {
-  return `\r${summary.source}: ${summary.files}/${totalFiles} files, ${integer(summary.lines)} lines, ${integer(summary.added)} added`;
+  return `\r${summary.source}: ${summary.files}/${totalFiles} files, ${formatCount(summary.lines)} lines, ${formatCount(summary.added)} added`;
 }
 
 function describe(summary: ImportSummary, label: string, dirs: readonly string[]): string {
-  const skipped = Object.entries(summary.skipped).map(([reason, count]) => `${reason.replaceAll('_', ' ')} ${integer(count)}`);
+  const skipped = Object.entries(summary.skipped).map(([reason, count]) => `${reason.replaceAll('_', ' ')} ${formatCount(count)}`);
   return [
-    `Imported ${label} logs from ${dirs.join(', ')}: ${integer(summary.files)} files, ${integer(summary.lines)} lines, ${integer(summary.responses)} usage entries`,
-    `  added ${integer(summary.added)} records; ${integer(summary.duplicates)} were already in the ledger`,
-    `  bad lines (not JSON) ${integer(summary.bad_lines)}${skipped.length > 0 ? `; skipped: ${skipped.join(', ')}` : ''}`,
+    `Imported ${label} logs from ${dirs.join(', ')}: ${formatCount(summary.files)} files, ${formatCount(summary.lines)} lines, ${formatCount(summary.responses)} usage entries`,
+    `  added ${formatCount(summary.added)} records; ${formatCount(summary.duplicates)} were already in the ledger`,
+    `  bad lines (not JSON) ${formatCount(summary.bad_lines)}${skipped.length > 0 ? `; skipped: ${skipped.join(', ')}` : ''}`,
     `  ledger: ${summary.ledger}`,
   ].join('\n');
 }
@@ -98,7 +90,7 @@ async function importSource(name: string, source: LogSource, files: readonly str
   const progress = process.stderr.isTTY ? setInterval(() => process.stderr.write(progressLine(summary, files.length)), 250) : undefined;
   try {
     const { records, afterWrite } = source.read(files, summary, target.path, threads);
-    const onIndexProgress = process.stderr.isTTY ? (bytes: number) => process.stderr.write(`\rindexing the ledger once: ${integer(Math.round(bytes / 1e6))} MB read`) : undefined;
+    const onIndexProgress = process.stderr.isTTY ? (bytes: number) => process.stderr.write(`\rindexing the ledger once: ${formatCount(Math.round(bytes / 1e6))} MB read`) : undefined;
     await writeImported(records, { loaded: target.loaded, ledgerPath: target.path, afterWrite, onIndexProgress }, summary);
   } finally {
     if (progress) {
@@ -130,7 +122,7 @@ async function importAll(target: LedgerTarget, json: boolean, threads: number | 
   const lines = [
     found.length === 0
       ? 'Found no agent logs in the default folders.'
-      : `Found logs of ${found.map(({ source, files }) => `${source.label} (${integer(files.length)} files)`).join(', ')}`,
+      : `Found logs of ${found.map(({ source, files }) => `${source.label} (${formatCount(files.length)} files)`).join(', ')}`,
     ...(missing.length > 0 ? [`  none for ${missing.join(', ')}`] : []),
     ...results.map((result) => describe(result, SOURCES[result.source]?.label ?? result.source, result.dirs)),
   ];

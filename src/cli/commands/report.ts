@@ -2,21 +2,19 @@ import { defineCommand } from 'citty';
 import { availableParallelism } from 'node:os';
 import { GROUP_KEYS, aggregateLedger, configuredTimeZone, costCoverage, isTimeZone, parseDateBound, pricingFor, unpricedModels, type GroupKey, type UsageStats } from '../../lib/tracker/index.ts';
 import { ledgerSources } from '../_ledgers.ts';
-import { csvListArg, EXIT, formatTable, jsonArg, printJson, UsageError } from '../_shared.ts';
-
-const integer = new Intl.NumberFormat('en-US');
+import { csvListArg, EXIT, formatCount, formatTable, jsonArg, printJson, UsageError } from '../_shared.ts';
 
 function formatStats(key: string, stats: UsageStats): string[] {
   const coverage = costCoverage(stats);
   const cost = coverage === 'unpriced' ? 'unpriced' : `$${stats.cost_usd.toFixed(4)}${coverage === 'partial' ? '*' : ''}`;
   return [
     key,
-    integer.format(stats.transactions),
-    integer.format(stats.tokens_used),
-    integer.format(stats.input_tokens),
-    integer.format(stats.output_tokens),
-    integer.format(stats.cache_creation_tokens),
-    integer.format(stats.cache_read_tokens),
+    formatCount(stats.transactions),
+    formatCount(stats.tokens_used),
+    formatCount(stats.input_tokens),
+    formatCount(stats.output_tokens),
+    formatCount(stats.cache_creation_tokens),
+    formatCount(stats.cache_read_tokens),
     cost,
     stats.error_rate === null ? '-' : `${(stats.error_rate * 100).toFixed(1)}%`,
     stats.elapsed_p50 === null ? '-' : stats.elapsed_p50.toFixed(3),
