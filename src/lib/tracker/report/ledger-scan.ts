@@ -237,20 +237,41 @@ export function wholeFile(file: string): Piece {
   return { file, range: { start: 0, end: size, firstLine: 1, columns: columnsFor(version ?? LATEST_SCHEMA_VERSION) } };
 }
 
-/** Sends one task to a worker and waits for its answer. */
-function scanOnWorker(worker: Worker, task: PieceTask): Promise<ScannedPiece> {
+/**
+ * The task list every thread reading takes from, and the index of the next
+ * task to take, shared: a thread done with a piece takes the next at once. A
+ * worker asking this thread for its next task waited until this thread's
+ * read of its own piece let the message through (up to a read's 256 KiB): a
+ * twentieth of a worker's time idle.
+ */
+interface SharedTasks {
+  tasks: readonly PieceTask[];
+  next: Int32Array;
+}
+
+/** The index of the next task to run, taken by this thread: past the end when none is left. */
+const takeTask = (shared: SharedTasks) => Atomics.add(shared.next, 0, 1);
+
+/** What a worker posts: one task's result, or that it found no task left. */
+type WorkerMessage = { index: number; result: PieceResult } | { done: true };
+
+/** Runs tasks on a worker until none is left, handing each result to `onResult` as it comes. */
+function scanOnWorker(worker: Worker, shared: SharedTasks, onResult: (index: number, result: ScannedPiece) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const settle = (action: () => void) => {
-      worker.off('message', onMessage).off('error', reject).off('exit', onExit);
+      worker.off('message', onMessage).off('error', fail).off('exit', onExit);
       action();
     };
-    const onMessage = (result: PieceResult) =>
-      settle(() =>
-        result.ok ? resolve(result) : reject(result.code ? new TrackerError(result.code, result.message, { hint: result.hint }) : new Error(result.message)),
-      );
-    const onExit = (code: number) => settle(() => reject(new Error(`A ledger reader thread stopped (exit code ${code}) before it finished`)));
-    worker.on('message', onMessage).on('error', reject).on('exit', onExit);
-    worker.postMessage(task);
+    const fail = (error: unknown) => settle(() => reject(error));
+    const onMessage = (message: WorkerMessage) => {
+      if ('done' in message) return settle(resolve);
+      const { index, result } = message;
+      if (result.ok) return onResult(index, result);
+      fail(result.code ? new TrackerError(result.code, result.message, { hint: result.hint }) : new Error(result.message));
+    };
+    const onExit = (code: number) => fail(new Error(`A ledger reader thread stopped (exit code ${code}) before it finished`));
+    worker.on('message', onMessage).on('error', fail).on('exit', onExit);
+    worker.postMessage(shared);
   });
 }
 
@@ -274,9 +295,9 @@ function startWorkers(count: number, youngMb: number): Worker[] {
 }
 
 /**
- * Runs the tasks on the workers, and on this thread unless `workersOnly`, each taking the next task when it is done;
- * results come back in task order, and to `onResult` as each comes in, once its thread has its next task. This thread
- * works too by default: it would only wait otherwise, and a worker costs ~30 MB.
+ * Runs the tasks on the workers, and on this thread unless `workersOnly`, each thread taking the next task when it
+ * is done; results come back in task order, and to `onResult` as each comes in. This thread works too by default:
+ * it would only wait otherwise, and a worker costs ~30 MB.
  */
 async function runOnThreads(
   tasks: readonly PieceTask[],
@@ -285,24 +306,16 @@ async function runOnThreads(
   onResult: (index: number, result: ScannedPiece) => void,
 ): Promise<ScannedPiece[]> {
   const results: ScannedPiece[] = new Array(tasks.length);
-  let nextTask = 0;
-  const onWorkers = workers.map((worker) => (task: PieceTask) => scanOnWorker(worker, task));
+  const collect = (index: number, result: ScannedPiece) => {
+    results[index] = result;
+    onResult(index, result);
+  };
+  const shared: SharedTasks = { tasks, next: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)) };
+  const here = async () => {
+    for (let index = takeTask(shared); index < tasks.length; index = takeTask(shared)) collect(index, await scanPiece(tasks[index]!));
+  };
   // A read too small for threads has no workers: it is read here.
-  const runners: ((task: PieceTask) => Promise<ScannedPiece>)[] = workersOnly && workers.length > 0 ? onWorkers : [scanPiece, ...onWorkers];
-  await Promise.all(
-    runners.map(async (run) => {
-      let index = nextTask++;
-      let running = index < tasks.length ? run(tasks[index]!) : undefined;
-      while (running) {
-        const result = await running;
-        const done = index;
-        index = nextTask++;
-        running = index < tasks.length ? run(tasks[index]!) : undefined;
-        results[done] = result;
-        onResult(done, result);
-      }
-    }),
-  );
+  await Promise.all([...(workersOnly && workers.length > 0 ? [] : [here()]), ...workers.map((worker) => scanOnWorker(worker, shared, collect))]);
   return results;
 }
 
@@ -600,16 +613,25 @@ export async function aggregateLedger(ledgers: string | readonly string[], optio
   }
 }
 
+/** A task's result, or its error as a worker can post it. */
+async function resultOf(task: PieceTask): Promise<PieceResult> {
+  try {
+    return await scanPiece(task);
+  } catch (error) {
+    return error instanceof TrackerError
+      ? { ok: false, code: error.code, message: error.message, hint: error.hint }
+      : { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 if (!isMainThread && (workerData as { role?: unknown } | null)?.role === WORKER_ROLE) {
-  parentPort?.on('message', (task: PieceTask) => {
-    scanPiece(task).then(
-      (result) => parentPort?.postMessage(result),
-      (error: unknown) =>
-        parentPort?.postMessage(
-          error instanceof TrackerError
-            ? { ok: false, code: error.code, message: error.message, hint: error.hint }
-            : { ok: false, message: error instanceof Error ? error.message : String(error) },
-        ),
-    );
+  parentPort?.on('message', async (shared: SharedTasks) => {
+    for (let index = takeTask(shared); index < shared.tasks.length; index = takeTask(shared)) {
+      const result = await resultOf(shared.tasks[index]!);
+      parentPort?.postMessage({ index, result } satisfies WorkerMessage);
+      // The read stops at its first error: this thread takes no more.
+      if (!result.ok) return;
+    }
+    parentPort?.postMessage({ done: true } satisfies WorkerMessage);
   });
 }

@@ -204,6 +204,8 @@ describe('aggregateLedger', () => {
     const ledger = writeLedger(`not,a,header\n${'1,2,3\n'.repeat(2000)}`);
     await expect(aggregateLedger(ledger, { now: NOW, cache: false })).rejects.toMatchObject({ code: 'INVALID_LEDGER' });
     await expect(aggregateLedger(ledger, threaded)).rejects.toMatchObject({ code: 'INVALID_LEDGER' });
+    // Workers only: the header's piece is a worker's, whose error crosses back as the same TrackerError.
+    await expect(aggregateLedger(ledger, { ...threaded, workersOnly: true })).rejects.toMatchObject({ code: 'INVALID_LEDGER', message: expect.stringContaining('not a token ledger header') });
   });
 
   it('passes a missing ledger on as INVALID_LEDGER', async () => {
