@@ -24,7 +24,7 @@ describe('report output through a pipe', () => {
   it('reads a ledger big enough for worker threads from the command\'s own bundle, with the figures of one read in one thread', async () => {
     const root = tempWorkspace('tl-report-threads-');
     const ledger = join(root, 'ledger.csv');
-    // Past two pieces' worth, so the command starts its workers (scan-worker.mjs beside its bundle).
+    // Past two pieces' worth, so the command starts its workers (scan-worker.cjs beside its bundle).
     const records = mixedRecords(24_000).map((record, index) => ({ ...record, prompt_text: `${index} ${'refactor the parser, keep "quotes", commas\nand lines; '.repeat(16)}` }));
     writeFileSync(ledger, headerLine(3) + formatRows(records, 3));
     expect(statSync(ledger).size).toBeGreaterThan(2 * MIN_PIECE_BYTES);

@@ -285,9 +285,9 @@ const WORKERS_ONLY_YOUNG_MB = 48;
 
 /**
  * What a worker thread loads: this module, which takes tasks when it loads in a worker; from a CommonJS bundle
- * (`report`'s own, scripts/build-cli.ts), the ES entry beside the bundle that loads it (scan-worker.ts).
+ * (`report`'s own, scripts/build-cli.ts), the bundle of scan-worker.ts beside it.
  */
-const WORKER_URL = import.meta.url.endsWith('.cjs') ? new URL('./scan-worker.mjs', import.meta.url) : new URL(import.meta.url);
+const WORKER_URL = import.meta.url.endsWith('.cjs') ? new URL('./scan-worker.cjs', import.meta.url) : new URL(import.meta.url);
 
 /** Worker threads to read pieces with. */
 function startWorkers(count: number, youngMb: number): Worker[] {
