@@ -3,7 +3,8 @@
  * uses it, and must not pull the record schemas (and zod) into its bundle.
  */
 
-const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+/** 10^0 to 10^15, each exact as a literal (all powers of ten up to 10^22 are doubles). */
+export const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /** Rounds to a fixed number of decimals so a value survives a CSV round trip exactly. */
 export function roundTo(value: number, decimals: number): number {

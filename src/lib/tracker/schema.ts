@@ -153,19 +153,20 @@ function isRealShapedTimestamp(value: string): boolean {
  */
 export function timestampMs(timestamp: string): number {
   if (timestamp.length !== 24 || timestamp.charCodeAt(23) !== 0x5a) return Date.parse(timestamp);
-  const digits = (from: number, count: number) => {
-    let value = 0;
-    for (let index = from; index < from + count; index += 1) value = value * 10 + timestamp.charCodeAt(index) - 0x30;
-    return value;
-  };
-  const month = digits(5, 2);
+  const month = twoDigits(timestamp, 5);
   // Days from 1970-01-01 of a proleptic Gregorian date, in years that start in March (so the leap day comes last).
-  const year = digits(0, 4) - (month <= 2 ? 1 : 0);
+  const year = twoDigits(timestamp, 0) * 100 + twoDigits(timestamp, 2) - (month <= 2 ? 1 : 0);
   const era = Math.floor(year / 400);
   const yearOfEra = year - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + digits(8, 2) - 1;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + twoDigits(timestamp, 8) - 1;
   const days = era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
-  return days * 86_400_000 + digits(11, 2) * 3_600_000 + digits(14, 2) * 60_000 + digits(17, 2) * 1000 + digits(20, 3);
+  const milliseconds = twoDigits(timestamp, 20) * 10 + timestamp.charCodeAt(22) - 0x30;
+  return days * 86_400_000 + twoDigits(timestamp, 11) * 3_600_000 + twoDigits(timestamp, 14) * 60_000 + twoDigits(timestamp, 17) * 1000 + milliseconds;
+}
+
+/** The number the two digits at `index` spell: a function of its own, not a closure made on every call. */
+function twoDigits(text: string, index: number): number {
+  return (text.charCodeAt(index) - 0x30) * 10 + text.charCodeAt(index + 1) - 0x30;
 }
 
 /** The shape and per-field rules of one ledger record. */
@@ -298,6 +299,33 @@ const isIdentifier = (value: unknown) => isText(value) && value.length <= LIMITS
 const isTokenCount = (value: unknown) => value === null || (Number.isSafeInteger(value) && (value as number) >= 0);
 const isMember = <T extends string>(members: readonly T[], value: unknown): value is T => members.includes(value as T);
 
+/** How many accepted values a remembering rule keeps: a team's folders, hooks, models and users are few. */
+const ACCEPTED_VALUES_KEPT = 256;
+
+/**
+ * A text rule that remembers values it accepted: a ledger's rows mostly
+ * repeat their folder, hook, model, file patterns and user (not their
+ * session: a year has tens of thousands), and looking a value up costs a
+ * fraction of the rule's regex, which a read ran for every row. The rules
+ * are pure, so an equal value gets the same verdict.
+ */
+function rememberingAccepted(rule: (value: string) => boolean): (value: unknown) => value is string {
+  const accepted = new Set<string>();
+  return (value: unknown): value is string => {
+    if (!isText(value)) return false;
+    if (accepted.has(value)) return true;
+    if (!rule(value)) return false;
+    if (accepted.size < ACCEPTED_VALUES_KEPT) accepted.add(value);
+    return true;
+  };
+}
+
+const isWorkspaceFolder = rememberingAccepted((folder) => folder.length > 0 && folder.length <= LIMITS.maxFolderLength && isFolderName(folder));
+const isFilePatterns = rememberingAccepted(isOneLine);
+const isHookName = rememberingAccepted((name) => name.length <= LIMITS.maxHookNameLength && KEBAB_CASE_PATTERN.test(name));
+const isModel = rememberingAccepted((model) => model.length <= LIMITS.maxModelLength && isModelName(model));
+const isUser = rememberingAccepted((user) => user.length <= LIMITS.maxUserLength && hasNoControlCharacters(user));
+
 /**
  * The record ledgerRecordSchema(context) makes of a candidate that keeps
  * every rule, found without zod; undefined when any rule is broken (or the
@@ -318,22 +346,21 @@ export function recordKeepingEveryRule(candidate: Readonly<Record<string, unknow
   if (!(elapsed >= LIMITS.minElapsedSeconds && elapsed <= LIMITS.maxElapsedSeconds)) return undefined;
   if (!isIdentifier(c.session_id) || !isIdentifier(c.agent_execution_id)) return undefined;
   const folder = c.workspace_folder;
-  if (!isText(folder) || folder.length === 0 || folder.length > LIMITS.maxFolderLength || !isFolderName(folder)) return undefined;
+  if (!isWorkspaceFolder(folder)) return undefined;
   if (!isMember(HOOK_TRIGGER_TYPES, c.hook_trigger_type)) return undefined;
-  if (!isText(c.file_patterns) || !isOneLine(c.file_patterns)) return undefined;
-  if (!isText(c.hook_name) || c.hook_name.length > LIMITS.maxHookNameLength || !KEBAB_CASE_PATTERN.test(c.hook_name)) return undefined;
+  if (!isFilePatterns(c.file_patterns) || !isHookName(c.hook_name)) return undefined;
   if (typeof c.error_occurred !== 'boolean') return undefined;
   const errorMessage = c.error_message;
   if (!isText(errorMessage) || errorMessage.length > LIMITS.maxErrorMessageLength || !noNul(errorMessage)) return undefined;
   if (!isText(c.transaction_id) || !TRANSACTION_ID_PATTERN.test(c.transaction_id)) return undefined;
-  if (!isText(c.model) || c.model.length > LIMITS.maxModelLength || !isModelName(c.model)) return undefined;
+  if (!isModel(c.model)) return undefined;
   if (!isTokenCount(c.input_tokens) || !isTokenCount(c.output_tokens) || !isTokenCount(c.cache_creation_tokens) || !isTokenCount(c.cache_read_tokens) || !isTokenCount(c.cache_creation_1h_tokens)) {
     return undefined;
   }
   const cost = c.cost_usd;
   if (cost !== null && (typeof cost !== 'number' || !(cost >= 0 && cost <= LIMITS.maxCostUsd))) return undefined;
   if (c.usage_source !== null && !isMember(USAGE_SOURCES, c.usage_source)) return undefined;
-  if (!isText(c.user) || c.user.length > LIMITS.maxUserLength || !hasNoControlCharacters(c.user)) return undefined;
+  if (!isUser(c.user)) return undefined;
   const record: LedgerRecord = {
     timestamp,
     prompt_text: c.prompt_text,

@@ -115,6 +115,23 @@ describe('recordKeepingEveryRule', () => {
     );
   });
 
+  it('judges each row of a run alike whatever rows came before, as a read meets them: values repeat, and a bad one follows a good one', () => {
+    // A few rows, each with up to three edge cells, in any order with repeats: the rules remembering the last value they
+    // accepted see equal values again and unequal ones right after.
+    fc.assert(
+      fc.property(fc.array(rowCandidate, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(3), { minLength: 2, maxLength: 12 }), (pool, order) => {
+        for (const pick of order) {
+          const candidate = pool[pick % pool.length]!;
+          const zod = ledgerRecordSchema(RULES).safeParse(candidate);
+          const fast = recordKeepingEveryRule(candidate, RULES);
+          if (zod.success) expect(fast).toStrictEqual(zod.data);
+          else expect(fast).toBeUndefined();
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
   it('leaves a record given with other keys or values of other types to zod', () => {
     const record = validRecord();
     expect(recordKeepingEveryRule({ ...record, extra: 1 }, RULES)).toStrictEqual(ledgerRecordSchema(RULES).parse({ ...record, extra: 1 }));

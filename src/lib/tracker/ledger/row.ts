@@ -6,6 +6,7 @@
  * unknown (null) or empty text.
  */
 import { COST_DECIMALS, ELAPSED_DECIMALS, V1_COLUMNS, V2_EXTRA_COLUMNS, V3_COLUMNS, type Column, type LedgerRecord } from '../schema.ts';
+import { POWERS_OF_TEN } from '../numbers.ts';
 import { sha256Hex } from '../sha256.ts';
 
 export function formatCost(value: number): string {
@@ -80,8 +81,7 @@ export function cellsToCandidate(cells: Readonly<Partial<Record<Column, string>>
 /** The number a cell spells as an integer (or a decimal), else the cell's text for the schema to reject. */
 function toNumber(text: string | undefined, decimal: boolean): unknown {
   if (text === undefined) return text;
-  if (!decimal) return integerOf(text);
-  return isNumeral(text, decimal) ? Number(text) : text;
+  return decimal ? decimalOf(text) : integerOf(text);
 }
 
 /** Digits in a run whose value, built digit by digit, stays below 2^53 and so is exactly Number()'s. */
@@ -95,7 +95,7 @@ const EXACT_DIGITS = 15;
 function integerOf(text: string): unknown {
   const negative = text.charCodeAt(0) === 0x2d;
   const start = negative ? 1 : 0;
-  if (text.length === start || text.length - start > EXACT_DIGITS) return isNumeral(text, false) ? Number(text) : text;
+  if (text.length === start || text.length - start > EXACT_DIGITS) return isIntegerNumeral(text) ? Number(text) : text;
   let value = 0;
   for (let index = start; index < text.length; index += 1) {
     const digit = text.charCodeAt(index) - 0x30;
@@ -106,24 +106,42 @@ function integerOf(text: string): unknown {
 }
 
 /**
- * What /^-?\d+$/ (or /^-?\d+(?:\.\d+)?$/ when `decimal`) accepts: an
- * optional minus, ASCII digits, at most one point between digits. Read by
- * character codes, since every row has up to eight number cells and a regex
- * test each was a tenth of checking a row.
+ * toNumber of a decimal cell (what /^-?\d+(?:\.\d+)?$/ accepts), read by
+ * character codes: every row has two. With at most EXACT_DIGITS digits, the
+ * digits as one integer and the power of ten of the fraction are both exact,
+ * and one IEEE division rounds their quotient correctly, as Number(text)
+ * rounds the same decimal: the same double. More digits go to Number().
  */
-function isNumeral(text: string, decimal: boolean): boolean {
+function decimalOf(text: string): unknown {
+  const negative = text.charCodeAt(0) === 0x2d;
+  let digits = 0;
+  // -1 until the point.
+  let fractionDigits = -1;
+  let mantissa = 0;
+  for (let index = negative ? 1 : 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x30 && code <= 0x39) {
+      mantissa = mantissa * 10 + code - 0x30;
+      digits += 1;
+      if (fractionDigits >= 0) fractionDigits += 1;
+    } else if (code === 0x2e && fractionDigits === -1 && digits > 0) fractionDigits = 0;
+    else return text;
+  }
+  if (digits === 0 || fractionDigits === 0) return text;
+  if (digits > EXACT_DIGITS) return Number(text);
+  const value = fractionDigits > 0 ? mantissa / POWERS_OF_TEN[fractionDigits]! : mantissa;
+  return negative ? -value : value;
+}
+
+/** What /^-?\d+$/ accepts, read by character codes. */
+function isIntegerNumeral(text: string): boolean {
   let index = text.charCodeAt(0) === 0x2d ? 1 : 0;
-  let digitsInRun = 0;
-  let pointSeen = false;
+  if (index === text.length) return false;
   for (; index < text.length; index += 1) {
     const code = text.charCodeAt(index);
-    if (code >= 0x30 && code <= 0x39) digitsInRun += 1;
-    else if (code === 0x2e && decimal && !pointSeen && digitsInRun > 0) {
-      pointSeen = true;
-      digitsInRun = 0;
-    } else return false;
+    if (code < 0x30 || code > 0x39) return false;
   }
-  return digitsInRun > 0;
+  return true;
 }
 
 function toBoolean(text: string | undefined): unknown {

@@ -11,7 +11,11 @@ const numberLike = fc
   .tuple(
     fc.constantFrom('', '-', '+', '--'),
     fc.oneof(fc.array(fc.constantFrom('0', '1', '5', '9'), { maxLength: 4 }), fc.array(fc.constantFrom('0', '1', '3', '7', '9'), { minLength: 14, maxLength: 25 })),
-    fc.constantFrom('', '.', '.5', 'e3', ' ', 'x'),
+    fc.oneof(
+      fc.constantFrom('', '.', '.5', 'e3', ' ', 'x', '..5'),
+      // Fractions of every length, up to past what is exact digit by digit.
+      fc.array(fc.constantFrom('0', '1', '2', '5', '9'), { minLength: 1, maxLength: 20 }).map((digits) => `.${digits.join('')}`),
+    ),
   )
   .map(([sign, digits, tail]) => sign + digits.join('') + tail);
 
@@ -39,7 +43,7 @@ describe('rowToCandidate', () => {
         const expected = column === 'cost_usd' && text === '' ? null : /^-?\d+(?:\.\d+)?$/.test(text) ? Number(text) : text;
         expect(Object.is(candidateWith(column, text)[column], expected)).toBe(true);
       }),
-      { numRuns: 3000 },
+      { numRuns: 6000 },
     );
   });
 });
