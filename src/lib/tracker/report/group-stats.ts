@@ -8,6 +8,7 @@
  * read in pieces adds up to exactly the figures of one read.
  */
 import { doubled } from './doubled.ts';
+import { sortAscending } from './sort-ascending.ts';
 import { costUnitsOf, usdOfCostUnits } from '../numbers.ts';
 import type { LedgerRecord } from '../schema.ts';
 import type { UsageStats } from './aggregate.ts';
@@ -187,7 +188,7 @@ export class GroupStats {
   private sortedElapsed(group: number): Float64Array {
     const elapsed = this.elapsed![group]!;
     if (elapsed.added.length > 0) {
-      elapsed.runs.push(Float64Array.from(elapsed.added).sort());
+      elapsed.runs.push(sortAscending(Float64Array.from(elapsed.added)));
       elapsed.added = [];
     }
     // Merge neighbours pairwise until one run is left: log2(runs) linear passes.
