@@ -252,6 +252,9 @@ interface SharedTasks {
 /** The index of the next task to run, taken by this thread: past the end when none is left. */
 const takeTask = (shared: SharedTasks) => Atomics.add(shared.next, 0, 1);
 
+/** After an error: no thread takes another task, so none reads on for a read that has failed. */
+const takeNoMore = (shared: SharedTasks) => Atomics.store(shared.next, 0, shared.tasks.length);
+
 /** What a worker posts: one task's result, or that it found no task left. */
 type WorkerMessage = { index: number; result: PieceResult } | { done: true };
 
@@ -269,7 +272,10 @@ function scanOnWorker(worker: Worker, shared: SharedTasks, onResult: (index: num
       if (result.ok) return onResult(index, result);
       fail(result.code ? new TrackerError(result.code, result.message, { hint: result.hint }) : new Error(result.message));
     };
-    const onExit = (code: number) => fail(new Error(`A ledger reader thread stopped (exit code ${code}) before it finished`));
+    const onExit = (code: number) => {
+      takeNoMore(shared);
+      fail(new Error(`A ledger reader thread stopped (exit code ${code}) before it finished`));
+    };
     worker.on('message', onMessage).on('error', fail).on('exit', onExit);
     worker.postMessage(shared);
   });
@@ -312,7 +318,12 @@ async function runOnThreads(
   };
   const shared: SharedTasks = { tasks, next: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)) };
   const here = async () => {
-    for (let index = takeTask(shared); index < tasks.length; index = takeTask(shared)) collect(index, await scanPiece(tasks[index]!));
+    try {
+      for (let index = takeTask(shared); index < tasks.length; index = takeTask(shared)) collect(index, await scanPiece(tasks[index]!));
+    } catch (error) {
+      takeNoMore(shared);
+      throw error;
+    }
   };
   // A read too small for threads has no workers: it is read here.
   await Promise.all([...(workersOnly && workers.length > 0 ? [] : [here()]), ...workers.map((worker) => scanOnWorker(worker, shared, collect))]);
@@ -629,8 +640,10 @@ if (!isMainThread && (workerData as { role?: unknown } | null)?.role === WORKER_
     for (let index = takeTask(shared); index < shared.tasks.length; index = takeTask(shared)) {
       const result = await resultOf(shared.tasks[index]!);
       parentPort?.postMessage({ index, result } satisfies WorkerMessage);
-      // The read stops at its first error: this thread takes no more.
-      if (!result.ok) return;
+      if (!result.ok) {
+        takeNoMore(shared);
+        return;
+      }
     }
     parentPort?.postMessage({ done: true } satisfies WorkerMessage);
   });
