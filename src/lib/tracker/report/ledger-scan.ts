@@ -265,17 +265,19 @@ function scanOnWorker(worker: Worker, shared: SharedTasks, onResult: (index: num
       worker.off('message', onMessage).off('error', fail).off('exit', onExit);
       action();
     };
-    const fail = (error: unknown) => settle(() => reject(error));
+    // Whatever failed (the worker's task, the worker itself), no thread reads on for a read that has failed.
+    const fail = (error: unknown) =>
+      settle(() => {
+        takeNoMore(shared);
+        reject(error);
+      });
     const onMessage = (message: WorkerMessage) => {
       if ('done' in message) return settle(resolve);
       const { index, result } = message;
       if (result.ok) return onResult(index, result);
       fail(result.code ? new TrackerError(result.code, result.message, { hint: result.hint }) : new Error(result.message));
     };
-    const onExit = (code: number) => {
-      takeNoMore(shared);
-      fail(new Error(`A ledger reader thread stopped (exit code ${code}) before it finished`));
-    };
+    const onExit = (code: number) => fail(new Error(`A ledger reader thread stopped (exit code ${code}) before it finished`));
     worker.on('message', onMessage).on('error', fail).on('exit', onExit);
     worker.postMessage(shared);
   });
@@ -640,10 +642,8 @@ if (!isMainThread && (workerData as { role?: unknown } | null)?.role === WORKER_
     for (let index = takeTask(shared); index < shared.tasks.length; index = takeTask(shared)) {
       const result = await resultOf(shared.tasks[index]!);
       parentPort?.postMessage({ index, result } satisfies WorkerMessage);
-      if (!result.ok) {
-        takeNoMore(shared);
-        return;
-      }
+      // The read stops at its first error: this thread takes no more, and scanOnWorker stops the others.
+      if (!result.ok) return;
     }
     parentPort?.postMessage({ done: true } satisfies WorkerMessage);
   });

@@ -20,8 +20,8 @@ const halvesOf = (values: Float64Array) => new Uint32Array(values.buffer, values
  * Float64Array.prototype.sort gives. The bit patterns of doubles without a
  * sign bit (positives, +0, +Infinity and the NaN arithmetic makes) order as
  * the doubles do, so a least-significant-digit radix sort over their 16-bit
- * (or 8-bit) digits sorts them in linear time; an array holding any with the sign bit
- * set (a negative, -0) goes to the built-in sort.
+ * (or 8-bit) digits sorts them in linear time; an array holding any with the
+ * sign bit set (a negative, -0) goes to the built-in sort.
  */
 export function sortAscending(values: Float64Array): Float64Array {
   const count = values.length;
