@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIN_PIECE_BYTES } from '../../src/lib/tracker/report/ledger-scan.ts';
@@ -34,5 +34,22 @@ describe('report output through a pipe', () => {
     const expected = await aggregateLedger(ledger, { aggregate: { groupBy: ['day'] }, threads: 1, cache: false });
     expect(printed.totals).toMatchObject({ transactions: expected.report.totals.transactions, tokens_used: expected.report.totals.tokens_used, cost_usd: expected.report.totals.cost_usd });
     expect(printed.groups).toHaveLength(expected.report.groups.day!.length);
+  });
+
+  it('loads no node:zlib, which makes csv-parse slower in every process that has it', async () => {
+    const root = tempWorkspace('tl-report-builtins-');
+    const ledger = join(root, 'ledger.csv');
+    writeFileSync(ledger, headerLine(3) + formatRows(mixedRecords(50), 3));
+    const listFile = join(root, 'builtins.json');
+    // Preloaded into the command's process: the builtins it has loaded when it exits.
+    const preload = join(root, 'list-builtins.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(listFile)}, JSON.stringify(process.moduleLoadList)));`);
+    const result = await runCli(['report', '--by', 'day', '--json', '--csv', ledger], { cwd: root, env: { NODE_OPTIONS: `--require ${preload}` } });
+    expect(result.code).toBe(0);
+    const loaded = JSON.parse(readFileSync(listFile, 'utf8')) as string[];
+    // The list names what the read needs: it is the command's own.
+    expect(loaded).toContain('NativeModule fs');
+    expect(loaded.some((name) => name.includes('csv-parse') || name === 'NativeModule stream')).toBe(true);
+    expect(loaded.filter((name) => name === 'NativeModule zlib')).toEqual([]);
   });
 });

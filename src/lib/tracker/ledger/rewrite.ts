@@ -8,7 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGunzip, createGzip } from '../gzip.ts';
 import { stringify } from 'csv-stringify/sync';
 import { removeAbandonedTemps, replaceFileAtomically, tempPrefixOf } from './atomic.ts';
 import { createBackupLocked, type BackupSettings } from '../maintenance/backup.ts';

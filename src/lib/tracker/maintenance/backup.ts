@@ -6,7 +6,7 @@
  */
 import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { createGzip } from 'node:zlib';
+import { createGzip } from '../gzip.ts';
 import { PRIVATE_DIR_MODE, replaceFileAtomically } from '../ledger/atomic.ts';
 import type { TrackerConfig } from '../config.ts';
 import { TrackerError } from '../errors.ts';
