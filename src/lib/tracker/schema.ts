@@ -81,7 +81,8 @@ export const LIMITS = {
 const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 const KEBAB_CASE_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const TRANSACTION_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+const MAX_TRANSACTION_ID_LENGTH = 128;
+const TRANSACTION_ID_PATTERN = new RegExp(`^[A-Za-z0-9_.:-]{1,${MAX_TRANSACTION_ID_LENGTH}}$`);
 
 export const ELAPSED_DECIMALS = 3;
 export { COST_DECIMALS, roundTo };
@@ -104,10 +105,6 @@ const isOneLine = (value: string) => !/[\r\n\u0000]/.test(value);
 const isModelName = (value: string) => !/[\u0000-\u001f,"]/.test(value);
 const hasNoControlCharacters = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 
-/** Whether each date and hour seen (a timestamp's first 13 characters) is real; a ledger's rows share a few thousand. */
-const realHours = new Map<string, boolean>();
-const REAL_HOURS_KEPT = 100_000;
-
 /** Whether the date and time fields of a timestamp-like string name a real UTC instant: Date.UTC rolls impossible values over, so a round trip of its parts shows them. */
 function isRealUtc(value: string, minute: number, second: number): boolean {
   const year = Number(value.slice(0, 4));
@@ -118,33 +115,10 @@ function isRealUtc(value: string, minute: number, second: number): boolean {
   return time.getUTCFullYear() === year && time.getUTCMonth() === month - 1 && time.getUTCDate() === day && time.getUTCHours() === hour && minute < 60 && second < 60;
 }
 
-/**
- * Whether a string names a real UTC instant (no 30 February, no hour 24).
- * This runs on every row a reader sees, so a string shaped like
- * TIMESTAMP_PATTERN has its date and hour judged once per hour seen: its
- * minutes and seconds (00-99) roll nothing over unless they are 60 or more.
- */
+/** Whether a string names a real UTC instant (no 30 February, no hour 24); one shaped like TIMESTAMP_PATTERN is judged by ledgerTimestampMs. */
 function isCalendarTimestamp(value: string): boolean {
   if (!TIMESTAMP_PATTERN.test(value)) return isRealUtc(value, Number(value.slice(14, 16)), Number(value.slice(17, 19)));
-  return isRealShapedTimestamp(value);
-}
-
-/** The hour judged last, and its verdict: a ledger's rows come mostly in time order. */
-let lastHour = { text: '\u0000', real: false };
-
-/** isCalendarTimestamp of a string known to be shaped like TIMESTAMP_PATTERN. */
-function isRealShapedTimestamp(value: string): boolean {
-  // Two digits each: 60 or more starts with 6 to 9.
-  if (value.charCodeAt(14) >= 0x36 || value.charCodeAt(17) >= 0x36) return false;
-  if (value.startsWith(lastHour.text)) return lastHour.real;
-  const hourText = value.slice(0, 13);
-  let real = realHours.get(hourText);
-  if (real === undefined) {
-    real = isRealUtc(value, 0, 0);
-    if (realHours.size < REAL_HOURS_KEPT) realHours.set(hourText, real);
-  }
-  lastHour = { text: hourText, real };
-  return real;
+  return !Number.isNaN(ledgerTimestampMs(value));
 }
 
 /**
@@ -162,6 +136,43 @@ export function timestampMs(timestamp: string): number {
   const days = era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
   const milliseconds = twoDigits(timestamp, 20) * 10 + timestamp.charCodeAt(22) - 0x30;
   return days * 86_400_000 + twoDigits(timestamp, 11) * 3_600_000 + twoDigits(timestamp, 14) * 60_000 + twoDigits(timestamp, 17) * 1000 + milliseconds;
+}
+
+/** Where a ledger timestamp (YYYY-MM-DDTHH:MM:SS.mmmZ) has digits. */
+const TIMESTAMP_DIGIT_AT = Uint8Array.of(0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22);
+const DAYS_IN_MONTH = Uint8Array.of(31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31);
+
+/**
+ * The instant of a timestamp shaped like TIMESTAMP_PATTERN that names a real
+ * UTC instant (what isCalendarTimestamp accepts), by arithmetic on its
+ * character codes; NaN for any other text. A read checks and dates every
+ * row: this stands for the pattern's regex, the calendar check and a second
+ * reading of the digits. Years 0000 to 0099 name no instant to the calendar
+ * check (Date.UTC reads them as 1900 to 1999), so not here either.
+ */
+export function ledgerTimestampMs(value: string): number {
+  if (value.length !== 24) return Number.NaN;
+  for (let index = 0; index < TIMESTAMP_DIGIT_AT.length; index += 1) {
+    const code = value.charCodeAt(TIMESTAMP_DIGIT_AT[index]!);
+    if (code < 0x30 || code > 0x39) return Number.NaN;
+  }
+  const separated =
+    value.charCodeAt(4) === 0x2d &&
+    value.charCodeAt(7) === 0x2d &&
+    value.charCodeAt(10) === 0x54 &&
+    value.charCodeAt(13) === 0x3a &&
+    value.charCodeAt(16) === 0x3a &&
+    value.charCodeAt(19) === 0x2e &&
+    value.charCodeAt(23) === 0x5a;
+  if (!separated) return Number.NaN;
+  const year = twoDigits(value, 0) * 100 + twoDigits(value, 2);
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  if (year < 100 || month < 1 || month > 12 || day < 1) return Number.NaN;
+  const leapDay = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
+  if (day > DAYS_IN_MONTH[month - 1]! + leapDay) return Number.NaN;
+  if (twoDigits(value, 11) > 23 || twoDigits(value, 14) > 59 || twoDigits(value, 17) > 59) return Number.NaN;
+  return timestampMs(value);
 }
 
 /** The number the two digits at `index` spell: a function of its own, not a closure made on every call. */
@@ -211,7 +222,7 @@ export const ledgerRecordShape = z.object({
   ),
   transaction_id: z
     .string({ error: 'must be text' })
-    .check(z.regex(TRANSACTION_ID_PATTERN, { error: 'must be 1 to 128 of letters, digits, "_", ".", ":" and "-"' })),
+    .check(z.regex(TRANSACTION_ID_PATTERN, { error: `must be 1 to ${MAX_TRANSACTION_ID_LENGTH} of letters, digits, "_", ".", ":" and "-"` })),
   model: z.string({ error: 'must be text' }).check(
     z.maxLength(LIMITS.maxModelLength, { error: `must be at most ${LIMITS.maxModelLength} characters` }),
     z.refine(isModelName, { error: 'must not contain control characters, commas or quotes' }),
@@ -246,6 +257,11 @@ export interface RecordRuleContext {
   now: Date;
   /** Oldest allowed age in days; only checked for records being recorded live. */
   maxAgeDays: number | null;
+  /**
+   * True while the text the records are read from is known to hold no NUL byte (a ledger read that has looked at
+   * every byte it parsed so far): then no cell holds a NUL character, and the rules against one need not look.
+   */
+  textHasNoNul?: boolean;
 }
 
 /**
@@ -295,7 +311,32 @@ export function ledgerRecordSchema(context: RecordRuleContext) {
 }
 
 const isText = (value: unknown): value is string => typeof value === 'string';
-const isIdentifier = (value: unknown) => isText(value) && value.length <= LIMITS.maxIdLength && ID_PATTERN.test(value);
+
+/** The ASCII letters, digits and `extra` as a table by character code. */
+function asciiClass(extra: string): Uint8Array {
+  const table = new Uint8Array(0x80);
+  for (let code = 0; code < table.length; code += 1) {
+    const character = String.fromCharCode(code);
+    if (/[A-Za-z0-9]/.test(character) || extra.includes(character)) table[code] = 1;
+  }
+  return table;
+}
+
+/** ID_PATTERN's and TRANSACTION_ID_PATTERN's characters: three ids a row, tested by a loop instead of a regex call each. */
+const ID_CHARACTERS = asciiClass('_-');
+const TRANSACTION_ID_CHARACTERS = asciiClass('_.:-');
+
+/** Whether a text is `min` to `max` characters, each of an asciiClass table. */
+function isAsciiRun(text: string, table: Uint8Array, min: number, max: number): boolean {
+  if (text.length < min || text.length > max) return false;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x80 || table[code] === 0) return false;
+  }
+  return true;
+}
+
+const isIdentifier = (value: unknown) => isText(value) && isAsciiRun(value, ID_CHARACTERS, 1, LIMITS.maxIdLength);
 const isTokenCount = (value: unknown) => value === null || (Number.isSafeInteger(value) && (value as number) >= 0);
 const isMember = <T extends string>(members: readonly T[], value: unknown): value is T => members.includes(value as T);
 
@@ -337,8 +378,12 @@ const isUser = rememberingAccepted((user) => user.length <= LIMITS.maxUserLength
 export function recordKeepingEveryRule(candidate: Readonly<Record<string, unknown>>, context: RecordRuleContext): LedgerRecord | undefined {
   const c = candidate;
   const timestamp = c.timestamp;
-  if (!isText(timestamp) || !TIMESTAMP_PATTERN.test(timestamp) || !isRealShapedTimestamp(timestamp)) return undefined;
-  if (!isText(c.prompt_text) || !noNul(c.prompt_text)) return undefined;
+  if (!isText(timestamp)) return undefined;
+  const time = ledgerTimestampMs(timestamp);
+  if (Number.isNaN(time)) return undefined;
+  // A NUL character in a cell is a NUL byte in its text, which a read can rule out for all its cells at once.
+  const mayHoldNul = context.textHasNoNul !== true;
+  if (!isText(c.prompt_text) || (mayHoldNul && !noNul(c.prompt_text))) return undefined;
   const tokensUsed = c.tokens_used;
   if (!Number.isSafeInteger(tokensUsed) || (tokensUsed as number) < 0 || (tokensUsed as number) > LIMITS.maxTokens) return undefined;
   if (typeof c.elapsed_time !== 'number' || !Number.isFinite(c.elapsed_time)) return undefined;
@@ -351,8 +396,8 @@ export function recordKeepingEveryRule(candidate: Readonly<Record<string, unknow
   if (!isFilePatterns(c.file_patterns) || !isHookName(c.hook_name)) return undefined;
   if (typeof c.error_occurred !== 'boolean') return undefined;
   const errorMessage = c.error_message;
-  if (!isText(errorMessage) || errorMessage.length > LIMITS.maxErrorMessageLength || !noNul(errorMessage)) return undefined;
-  if (!isText(c.transaction_id) || !TRANSACTION_ID_PATTERN.test(c.transaction_id)) return undefined;
+  if (!isText(errorMessage) || errorMessage.length > LIMITS.maxErrorMessageLength || (mayHoldNul && !noNul(errorMessage))) return undefined;
+  if (!isText(c.transaction_id) || !isAsciiRun(c.transaction_id, TRANSACTION_ID_CHARACTERS, 1, MAX_TRANSACTION_ID_LENGTH)) return undefined;
   if (!isModel(c.model)) return undefined;
   if (!isTokenCount(c.input_tokens) || !isTokenCount(c.output_tokens) || !isTokenCount(c.cache_creation_tokens) || !isTokenCount(c.cache_read_tokens) || !isTokenCount(c.cache_creation_1h_tokens)) {
     return undefined;
@@ -386,8 +431,7 @@ export function recordKeepingEveryRule(candidate: Readonly<Record<string, unknow
     user: c.user,
   };
   let keepsAll = true;
-  // The timestamp is checked: its digits give the instant, at a sixth of Date.parse's cost.
-  checkRecordWideRules(record, timestampMs(timestamp), context, () => {
+  checkRecordWideRules(record, time, context, () => {
     keepsAll = false;
   });
   return keepsAll ? record : undefined;

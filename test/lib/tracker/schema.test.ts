@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkRecord, columnsFor, validateRecord, ValidationError, type LedgerRecord, type RecordRuleContext, type SchemaVersion } from '../../../src/lib/tracker/index.ts';
 import { cellPositions, recordToCells, rowToCandidate } from '../../../src/lib/tracker/ledger/row.ts';
-import { ledgerRecordSchema, recordKeepingEveryRule, timestampMs } from '../../../src/lib/tracker/schema.ts';
+import { ledgerRecordSchema, ledgerTimestampMs, recordKeepingEveryRule, timestampMs } from '../../../src/lib/tracker/schema.ts';
 import { NOW, RULES, validRecord, validRecordArbitrary } from '../../helpers/records.ts';
 
 function issuesFor(overrides: Partial<Record<keyof LedgerRecord, unknown>>, rules: RecordRuleContext = RULES) {
@@ -138,6 +138,37 @@ describe('recordKeepingEveryRule', () => {
     for (const column of Object.keys(record)) {
       expect(recordKeepingEveryRule({ ...record, [column]: undefined }, RULES)).toBeUndefined();
       expect(recordKeepingEveryRule({ ...record, [column]: {} }, RULES)).toBeUndefined();
+    }
+  });
+});
+
+describe('ledgerTimestampMs', () => {
+  /** The instant, when Date.UTC takes the fields back unchanged (no field rolled over, as Date.UTC rolls 30 February to March), else NaN. */
+  const calendarOracle = (text: string) => {
+    const field = (from: number, to: number) => Number(text.slice(from, to));
+    const [year, month, day, hour, minute, second] = [field(0, 4), field(5, 7), field(8, 10), field(11, 13), field(14, 16), field(17, 19)];
+    const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, field(20, 23)));
+    const same = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+    return same ? date.getTime() : Number.NaN;
+  };
+  const digits = (length: number, max: number) => fc.integer({ min: 0, max }).map((value) => String(value).padStart(length, '0'));
+
+  it('dates a ledger timestamp as the calendar does, and names no instant for 30 February, hour 24, minute 60 or a year before 0100', () => {
+    fc.assert(
+      fc.property(digits(4, 9999), digits(2, 19), digits(2, 39), digits(2, 29), digits(2, 69), digits(2, 69), digits(3, 999), (year, month, day, hour, minute, second, ms) => {
+        const text = `${year}-${month}-${day}T${hour}:${minute}:${second}.${ms}Z`;
+        expect(ledgerTimestampMs(text)).toBe(calendarOracle(text));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(ledgerTimestampMs('2024-02-29T23:59:59.999Z')).toBe(Date.parse('2024-02-29T23:59:59.999Z'));
+    for (const text of ['2023-02-29T00:00:00.000Z', '1900-02-29T00:00:00.000Z', '2026-04-31T00:00:00.000Z', '0099-12-31T23:59:59.999Z']) expect(ledgerTimestampMs(text)).toBeNaN();
+    expect(ledgerTimestampMs('2000-02-29T00:00:00.000Z')).toBe(Date.parse('2000-02-29T00:00:00.000Z'));
+  });
+
+  it('names no instant for text of another shape', () => {
+    for (const text of ['2026-01-31T12:00:00Z', '2026-01-31 12:00:00.000Z', '2026-01-31T12:00:00.000+', '+02026-01-31T12:00:00.000Z', '2026-0a-31T12:00:00.000Z', '2026-01-31T12:00:00.000Z ', '']) {
+      expect(ledgerTimestampMs(text)).toBeNaN();
     }
   });
 });

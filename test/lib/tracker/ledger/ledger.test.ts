@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appendRecords, formatRows, headerLine, inspectLedger, readLedger, TrackerError, V1_COLUMNS, type LedgerRow } from '../../../../src/lib/tracker/index.ts';
-import { appendFormattedRows } from '../../../../src/lib/tracker/ledger/ledger.ts';
+import { appendFormattedRows, forEachLedgerRow, type CheckedRow } from '../../../../src/lib/tracker/ledger/ledger.ts';
 import { NOW, validRecord } from '../../../helpers/records.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'tl-ledger-'));
@@ -69,6 +69,28 @@ describe('ledger', () => {
     ]);
     const bad = result[3];
     expect(bad?.ok === false && bad.issues[0]?.field).toBe('tokens_used');
+  });
+
+  it('rejects a NUL character in a prompt or error message wherever in the file it is, after reads without one too', async () => {
+    const path = join(folder, 'nul.csv');
+    // ~1.2 MB: the NUL bytes come in the first read, in a read after several without one, and in the last.
+    const records = Array.from({ length: 6000 }, (_, index) => validRecord({ transaction_id: `tx-${index}`, prompt_text: `${index} ${'a prompt of some length '.repeat(8)}` }));
+    const bad = new Map([
+      [3, { prompt_text: 'early\u0000' }],
+      [2500, { prompt_text: 'later \u0000 on' }],
+      [2501, { error_occurred: true, error_message: 'it\u0000failed' }],
+      [5999, { prompt_text: '\u0000' }],
+    ]);
+    for (const [index, change] of bad) Object.assign(records[index]!, change);
+    writeFileSync(path, headerLine(3) + formatRows(records, 3));
+    const nulRule = (row: CheckedRow) => !row.ok && row.issues.some((issue) => issue.rule === 'must not contain NUL characters');
+    const read = await rows(path);
+    expect(read.filter(nulRule).map((row) => row.line - 2)).toEqual([...bad.keys()]);
+    expect(read.filter((row) => row.ok)).toHaveLength(records.length - bad.size);
+    const streamed: CheckedRow[] = [];
+    await forEachLedgerRow(path, { now: NOW }, (row) => streamed.push(row));
+    expect(streamed.filter(nulRule)).toHaveLength(bad.size);
+    expect(streamed.filter((row) => row.ok)).toHaveLength(records.length - bad.size);
   });
 
   it('rejects a file whose header is not a ledger header', async () => {
