@@ -144,11 +144,11 @@ const DAYS_IN_MONTH = Uint8Array.of(31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 
 
 /**
  * The instant of a timestamp shaped like TIMESTAMP_PATTERN that names a real
- * UTC instant (what isCalendarTimestamp accepts), by arithmetic on its
- * character codes; NaN for any other text. A read checks and dates every
- * row: this stands for the pattern's regex, the calendar check and a second
- * reading of the digits. Years 0000 to 0099 name no instant to the calendar
- * check (Date.UTC reads them as 1900 to 1999), so not here either.
+ * UTC instant (no 30 February, no hour 24), by arithmetic on its character
+ * codes; NaN for any other text. A read checks and dates every row: this
+ * stands for the pattern's regex, a calendar check and a second reading of
+ * the digits. Years 0000 to 0099 stay rejected, as they were when a Date.UTC
+ * round trip judged the calendar (Date.UTC reads them as 1900 to 1999).
  */
 export function ledgerTimestampMs(value: string): number {
   if (value.length !== 24) return Number.NaN;
