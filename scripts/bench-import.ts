@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { claudeTranscripts } from '../src/lib/tracker/importers/claude/paths.ts';
 import { generateClaudeLogs, generateCodexLogs } from './generate-agent-logs.ts';
+import { median, medianBy } from './_median.ts';
 
 const { values } = parseArgs({
   options: { responses: { type: 'string', default: '300000' }, sessions: { type: 'string', default: '2000' }, 'no-ccusage': { type: 'boolean', default: false } },
@@ -35,9 +36,6 @@ const CCUSAGE = 'ccusage@20.0.24';
 /** Rounds of a cold import and a ccusage run, in turn. */
 const COLD_ROUNDS = 3;
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-/** The run whose figure is the median. */
-const medianBy = <Run>(runs: readonly Run[], figure: (run: Run) => number): Run => [...runs].sort((a, b) => figure(a) - figure(b))[Math.floor(runs.length / 2)]!;
 const integer = new Intl.NumberFormat('en-US');
 
 interface Timed {

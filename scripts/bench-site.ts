@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { SCAN_CACHE_DIR } from '../src/lib/tracker/index.ts';
 import type { EmbeddedUsage } from '../src/site/usage-buckets.ts';
+import { median } from './_median.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '500000' }, keep: { type: 'boolean', default: false } } });
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -74,7 +75,6 @@ try {
     rmSync(join(work, SCAN_CACHE_DIR), { recursive: true, force: true });
     coldBuilds.push(build(bigLedger, join(work, 'site-cold')));
   }
-  const median = (seconds: number[]) => [...seconds].sort((a, b) => a - b)[Math.floor(seconds.length / 2)]!;
   const sampleBuild = median(sampleBuilds);
   const coldBuild = median(coldBuilds);
   const coldRatio = median(coldBuilds.map((seconds, round) => seconds / sampleBuilds[round]!));

@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { SCAN_CACHE_DIR, appendRecords, percentile, validateRecord } from '../src/lib/tracker/index.ts';
 import { fsyncPath } from '../src/lib/tracker/ledger/atomic.ts';
+import { median, medianBy } from './_median.ts';
 
 const { values } = parseArgs({
   options: {
@@ -159,8 +160,6 @@ function fixtures(): ReportFixtures {
 /** The report cache beside the bench's ledgers: removed for a cold read. */
 const dropReportCache = () => rmSync(join(work, SCAN_CACHE_DIR), { recursive: true, force: true });
 
-const median = <T extends { ms: number }>(samples: T[]): T => [...samples].sort((a, b) => a.ms - b.ms)[Math.floor(samples.length / 2)]!;
-
 /** Cold runs of a command and runs of the floor, in turn: the machine's speed drifts by a fifth within a minute here. */
 const COLD_ROUNDS = 7;
 
@@ -180,8 +179,8 @@ function coldAgainstFloor(run: () => ReturnType<typeof timed>): { cold: ReturnTy
     dropReportCache();
     colds.push(run());
   }
-  const ratios = colds.map((cold, round) => ({ ms: cold.ms / floors[round]!.ms }));
-  return { cold: median(colds), floor: median(floors), ratio: median(ratios).ms };
+  const byTime = (run: ReturnType<typeof timed>) => run.ms;
+  return { cold: medianBy(colds, byTime), floor: medianBy(floors, byTime), ratio: median(colds.map((cold, round) => cold.ms / floors[round]!.ms)) };
 }
 
 function benchReport(): void {
@@ -208,7 +207,7 @@ function benchTimeZone(): void {
       samples.get(zone)!.push(timed([cli, 'report', '--by', 'day', '--json', '--timezone', zone, '--csv', big]));
     }
   }
-  const [utc, berlin] = zones.map((zone) => median(samples.get(zone)!)) as [ReturnType<typeof timed>, ReturnType<typeof timed>];
+  const [utc, berlin] = zones.map((zone) => medianBy(samples.get(zone)!, (run) => run.ms)) as [ReturnType<typeof timed>, ReturnType<typeof timed>];
   const days = (result: { stdout: string }) => (JSON.parse(result.stdout) as { groups: unknown[] }).groups.length;
   console.log(
     `timezone report --by day --json, no cache: --timezone UTC ${format(utc.ms, 0)} ms (${days(utc)} days), Europe/Berlin ${format(berlin.ms, 0)} ms (${days(berlin)} days), medians of 3; ratio Berlin / UTC = ${format(berlin.ms / utc.ms, 3)}x (target close to 1)`,
@@ -231,7 +230,7 @@ function benchReportCache(): void {
     appendFileSync(big, text.slice(text.indexOf('\n') + 1).replace(/,sample-(\d+),/g, `,bench-${round}-$1,`));
     warm.push(report(big));
   }
-  const warmMedian = median(warm);
+  const warmMedian = medianBy(warm, (run) => run.ms);
   const rows = (result: { stdout: string }) => (JSON.parse(result.stdout) as { totals: { transactions: number } }).totals.transactions;
   console.log(`cache    report --by day --json, cold (no cache): ${format(cold.ms, 0)} ms, ${rows(cold)} rows; csv-parse alone ${format(floor.ms, 0)} ms (medians of ${COLD_ROUNDS}, in turn); ratio cold / parse alone = ${format(ratio, 2)}x (median of the rounds' ratios; target <= 0.8x)`);
   console.log(
